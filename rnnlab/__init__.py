@@ -1,0 +1,49 @@
+"""rnnlab: TFLearn's recurrent layers on TensorFlow 2 / Keras 3, with every gate visible.
+
+    import rnnlab, keras
+    net = rnnlab.input_data(shape=[None, 20, 3])
+    net = rnnlab.lstm(net, 32, return_seq=True, dynamic=True)
+    net = rnnlab.lstm(net, 32, dynamic=True)
+    model = keras.Model(...)
+
+The library never imports streamlit.
+"""
+
+from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
+from rnnlab.checkpoint import load_weights
+from rnnlab.errors import RnnlabError
+from rnnlab.recurrent import (
+    GRU,
+    LSTM,
+    BiRNN,
+    Recurrent,
+    SimpleRNN,
+    bidirectional_rnn,
+    gru,
+    input_data,
+    lstm,
+    simple_rnn,
+)
+from rnnlab.scopes import naming_context
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "BiRNN",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "Recurrent",
+    "RecurrentCell",
+    "RnnlabError",
+    "SimpleRNN",
+    "bidirectional_rnn",
+    "gru",
+    "input_data",
+    "load_weights",
+    "lstm",
+    "naming_context",
+    "simple_rnn",
+]

@@ -1,0 +1,338 @@
+"""Recurrent cells: one time step, ``(x_t, state) -> (output, state, records)``.
+
+Each cell owns TFLearn's weights in TFLearn's layout (SPEC.md, "Cell maths"): one kernel
+``Matrix`` of shape [input_dim + n, k * n] whose input rows come first, and ``Bias`` [k * n].
+The time loop (``rnnlab.recurrent``) calls a cell in two parts:
+
+* ``step_weights()`` slices the kernel into its input and recurrent rows once per call;
+* ``step(x_t, state, weights, edit)`` computes one step and returns the output, the new state and the
+  step's records (every gate and state, named as in DESIGN.md), which probes collect.
+
+(Projecting all inputs in one large matmul before the loop was measured slower on CPU than one small
+matmul per step, whose iterations TensorFlow overlaps: see bench/bench_layers.py.)
+
+``edit(name, value) -> value`` is applied to every gate and state as soon as it is computed, so an
+intervention on a gate (say forget = 1.0) changes everything computed after it in that step.
+Unlike Keras cells, ours return their gates.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from rnnlab import activations, initializations
+from rnnlab.errors import RnnlabError, describe
+
+
+def _no_edit(name, value):
+    return value
+
+
+def check_units(value, argument: str) -> int:
+    """Validate a unit count: a positive int (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise RnnlabError(f"`{argument}` must be a positive int; received {describe(value)}.")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class RecurrentCell(keras.layers.Layer):
+    """Base class: weights, input projection, one step. Subclasses set the class attributes below."""
+
+    kind: str = ""
+    blocks: int = 1  # k: the kernel has k * n columns
+    record_names: tuple[str, ...] = ()  # what a step reports, in order
+    state_names: tuple[str, ...] = ("h",)
+
+    def __init__(
+        self,
+        num_units,
+        activation="tanh",
+        bias=True,
+        weights_init=None,
+        trainable=True,
+        restore=True,
+        reuse=False,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self.num_units = check_units(num_units, "num_units")
+        self.activation = activation
+        self.activation_fn = activations.get(activation, "activation")
+        self.bias = bool(bias)
+        self.weights_init = weights_init
+        self.kernel_initializer = initializations.get(weights_init)
+        self.restore = bool(restore)
+        self.reuse = bool(reuse)
+        self.input_dim = None
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def state_size(self) -> tuple[int, ...]:
+        """One entry per state tensor, in ``state_names`` order."""
+        return tuple(self.num_units for _ in self.state_names)
+
+    @property
+    def output_size(self) -> int:
+        return self.num_units
+
+    def zero_state(self, batch_size, dtype="float32"):
+        """-> tuple of [B, n] zeros, one per state tensor."""
+        return tuple(tf.zeros([batch_size, self.num_units], dtype=dtype) for _ in self.state_names)
+
+    # ------------------------------------------------------------------ weights
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise RnnlabError(
+                f"{type(self).__name__} needs a known input_dim (the last axis of the input); received "
+                f"input shape {tuple(input_shape)}."
+            )
+        self.input_dim = int(input_dim)
+        self._build_weights(self.input_dim)
+
+    def _add_kernel(self, name, columns):
+        return self.add_weight(
+            name=name,
+            shape=(self.input_dim + self.num_units, columns),
+            initializer=self.kernel_initializer,
+            trainable=True,
+        )
+
+    def _add_bias(self, name, columns, value=0.0):
+        if not self.bias:
+            return None
+        return self.add_weight(
+            name=name,
+            shape=(columns,),
+            initializer=keras.initializers.Constant(value),
+            trainable=True,
+        )
+
+    def _build_weights(self, input_dim):
+        n, k = self.num_units, self.blocks
+        self.matrix = self._add_kernel("Matrix", k * n)
+        self.bias_vector = self._add_bias("Bias", k * n)
+
+    def step_weights(self) -> tuple:
+        """-> (input rows [D, k n], recurrent rows [n, k n], bias [k n] or None), sliced once per call."""
+        d = self.input_dim
+        return (self.matrix[:d], self.matrix[d:], self.bias_vector)
+
+    def _preactivation(self, x_t, h, w_x, w_h, b):
+        z = tf.matmul(x_t, w_x) + tf.matmul(h, w_h)  # [B, k n] = [x_t, h] @ Matrix
+        return z + b if b is not None else z
+
+    def step(self, x_t, state, weights, edit=_no_edit):
+        """[B, D], state tuple of [B, n], step_weights() -> (output [B, n], new state, records of [B, n])."""
+        raise NotImplementedError
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_units=self.num_units,
+            activation=_serialize_activation(self.activation),
+            bias=self.bias,
+            weights_init=initializations.serialize(self.weights_init),
+            restore=self.restore,
+            reuse=self.reuse,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["activation"] = _deserialize_activation(config.get("activation", "tanh"))
+        if "inner_activation" in config:
+            config["inner_activation"] = _deserialize_activation(config["inner_activation"])
+        config["weights_init"] = initializations.deserialize(config.get("weights_init"))
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class BasicRNNCell(RecurrentCell):
+    """The vanilla RNN cell: ``h' = act([x_t, h] @ Matrix + Bias)``.
+
+    Input: [B, D] per step. Output and state: [B, num_units].
+
+    Arguments:
+        num_units: int, the number of units n.
+        activation: name or callable (default 'tanh'; the `simple_rnn` layer defaults to 'sigmoid').
+        bias: bool, whether to add a bias.
+        weights_init: initializer name, initializer or array for Matrix (default Glorot uniform).
+        trainable, restore, reuse: as for the layers.
+    """
+
+    kind = "simple_rnn"
+    blocks = 1
+    record_names = ("pre_activation", "h")
+
+    def step(self, x_t, state, weights, edit=_no_edit):
+        (h,) = state
+        z = self._preactivation(x_t, h, *weights)  # [B, n]
+        z = edit("pre_activation", z)
+        h_new = edit("h", self.activation_fn(z))
+        return h_new, (h_new,), {"pre_activation": z, "h": h_new}
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class BasicLSTMCell(RecurrentCell):
+    """The LSTM cell of TFLearn (no peepholes): gates i, j, f, o in one kernel.
+
+    Input: [B, D] per step. Output: h [B, num_units]. State: (c, h), c first.
+
+    ``c' = c * sig(f + forget_bias) + sig(i) * act(j)``; ``h' = act(c') * sig(o)``.
+
+    Arguments:
+        num_units: int, the number of units n.
+        forget_bias: float added to the forget gate's pre-activation at run time (not stored in Bias).
+        activation: name or callable for the candidate and the cell output (default 'tanh').
+        inner_activation: name or callable for the gates (default 'sigmoid').
+        bias, weights_init, trainable, restore, reuse: as for the layers.
+
+    References:
+        Hochreiter & Schmidhuber, Long Short-Term Memory, Neural Computation 9(8), 1997.
+    """
+
+    kind = "lstm"
+    blocks = 4
+    record_names = ("input", "candidate", "forget", "output", "c", "h")
+    state_names = ("c", "h")
+
+    def __init__(
+        self,
+        num_units,
+        forget_bias=1.0,
+        activation="tanh",
+        inner_activation="sigmoid",
+        bias=True,
+        weights_init=None,
+        trainable=True,
+        restore=True,
+        reuse=False,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(num_units, activation, bias, weights_init, trainable, restore, reuse, name, **kwargs)
+        if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float)):
+            raise TypeError(f"`forget_bias` must be a number; received {describe(forget_bias)}.")
+        self.forget_bias = float(forget_bias)
+        self.inner_activation = inner_activation
+        self.inner_activation_fn = activations.get(inner_activation, "inner_activation")
+
+    def step_weights(self) -> tuple:
+        """-> (input rows, recurrent rows, bias with forget_bias folded into its f block), once per call."""
+        w_x, w_h, b = super().step_weights()
+        n = self.num_units
+        forget = tf.concat([tf.zeros([2 * n]), tf.fill([n], self.forget_bias), tf.zeros([n])], axis=0)
+        return w_x, w_h, forget if b is None else b + forget  # [4n]: 0, 0, forget_bias, 0
+
+    def step(self, x_t, state, weights, edit=_no_edit):
+        c, h = state
+        z = self._preactivation(x_t, h, *weights)  # [B, 4n], forget_bias already in the f block
+        zi, zj, zf, zo = tf.split(z, 4, axis=1)  # input gate, candidate (TFLearn's j), forget, output
+        i = edit("input", self.inner_activation_fn(zi))
+        j = edit("candidate", self.activation_fn(zj))
+        f = edit("forget", self.inner_activation_fn(zf))  # sig(f + forget_bias)
+        o = edit("output", self.inner_activation_fn(zo))
+        c_new = edit("c", c * f + i * j)
+        h_new = edit("h", self.activation_fn(c_new) * o)
+        records = {"input": i, "candidate": j, "forget": f, "output": o, "c": c_new, "h": h_new}
+        return h_new, (c_new, h_new), records
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            forget_bias=self.forget_bias, inner_activation=_serialize_activation(self.inner_activation)
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="rnnlab")
+class GRUCell(RecurrentCell):
+    """The GRU cell of TFLearn: reset applied to h before the candidate's matmul.
+
+    Input: [B, D] per step. Output and state: h [B, num_units].
+
+    ``r, u = sig([x_t, h] @ Wg + bg)``; ``cand = act([x_t, r * h] @ Wc + bc)``;
+    ``h' = u * h + (1 - u) * cand``. The gates bias starts at 1.0 (gates start mostly open).
+
+    Arguments:
+        num_units: int, the number of units n.
+        activation: name or callable for the candidate (default 'tanh').
+        inner_activation: name or callable for the gates (default 'sigmoid').
+        bias, weights_init, trainable, restore, reuse: as for the layers.
+
+    References:
+        Cho et al., Learning Phrase Representations using RNN Encoder-Decoder, EMNLP 2014.
+    """
+
+    kind = "gru"
+    blocks = 3
+    record_names = ("reset", "update", "candidate", "h")
+
+    def __init__(
+        self,
+        num_units,
+        activation="tanh",
+        inner_activation="sigmoid",
+        bias=True,
+        weights_init=None,
+        trainable=True,
+        restore=True,
+        reuse=False,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(num_units, activation, bias, weights_init, trainable, restore, reuse, name, **kwargs)
+        self.inner_activation = inner_activation
+        self.inner_activation_fn = activations.get(inner_activation, "inner_activation")
+
+    def _build_weights(self, input_dim):
+        n = self.num_units
+        self.gates_matrix = self._add_kernel("gates_Matrix", 2 * n)
+        self.gates_bias = self._add_bias("gates_Bias", 2 * n, value=1.0)
+        self.candidate_matrix = self._add_kernel("candidate_Matrix", n)
+        self.candidate_bias = self._add_bias("candidate_Bias", n)
+
+    def step_weights(self) -> tuple:
+        d = self.input_dim
+        gates = (self.gates_matrix[:d], self.gates_matrix[d:], self.gates_bias)  # [D, 2n], [n, 2n], [2n]
+        cand = (self.candidate_matrix[:d], self.candidate_matrix[d:], self.candidate_bias)  # [D, n], [n, n], [n]
+        return gates, cand
+
+    def step(self, x_t, state, weights, edit=_no_edit):
+        (h,) = state
+        gates_weights, cand_weights = weights
+        g = self.inner_activation_fn(self._preactivation(x_t, h, *gates_weights))  # [B, 2n]
+        r, u = tf.split(g, 2, axis=1)  # reset first, then update
+        r = edit("reset", r)
+        u = edit("update", u)
+        cand = edit("candidate", self.activation_fn(self._preactivation(x_t, r * h, *cand_weights)))
+        h_new = edit("h", u * h + (1.0 - u) * cand)
+        return h_new, (h_new,), {"reset": r, "update": u, "candidate": cand, "h": h_new}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(inner_activation=_serialize_activation(self.inner_activation))
+        return config
+
+
+CELL_CLASSES = {cls.kind: cls for cls in (BasicRNNCell, BasicLSTMCell, GRUCell)}
+
+
+def _serialize_activation(activation):
+    if isinstance(activation, str):
+        return activation
+    name = activations.name_of(activation)
+    if name is not None:
+        return name
+    return keras.saving.serialize_keras_object(activation)
+
+
+def _deserialize_activation(config):
+    if isinstance(config, str) or callable(config):
+        return config
+    return keras.saving.deserialize_keras_object(config)

@@ -1,0 +1,91 @@
+"""Scope / reuse bookkeeping for the functional API, as in TFLearn.
+
+* ``name`` is a default: unnamed or same-named layers become LSTM, LSTM_1, LSTM_2, ...
+* ``scope`` is exact and overrides ``name``. Using an existing scope needs ``reuse=True`` (then the layer's
+  weights are shared); ``reuse=True`` on a scope that does not exist is an error.
+
+The registry lives in a context variable, so ``with rnnlab.naming_context():`` gives a fresh one (an app that
+builds many models, one per browser session, does not collide), and threads do not share theirs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import weakref
+
+from rnnlab.errors import RnnlabError
+
+
+class ScopeRegistry:
+    """Names taken in one naming context: scope name -> the layer that owns it (weakly held)."""
+
+    def __init__(self):
+        self._layers: dict[str, weakref.ref | None] = {}
+
+    def unique_name(self, base: str) -> str:
+        """'LSTM' -> 'LSTM', then 'LSTM_1', 'LSTM_2', ... (TFLearn's default-name rule)."""
+        if base not in self._layers:
+            return base
+        i = 1
+        while f"{base}_{i}" in self._layers:
+            i += 1
+        return f"{base}_{i}"
+
+    def lookup(self, scope: str):
+        """The live layer registered under ``scope``, or None."""
+        ref = self._layers.get(scope)
+        return ref() if ref is not None else None
+
+    def claim(self, scope: str, layer) -> None:
+        self._layers[scope] = weakref.ref(layer)
+
+    def resolve(self, scope: str | None, name: str, reuse: bool):
+        """-> (scope name to use, existing layer to share or None). Raises RnnlabError as TFLearn does."""
+        if scope is None:
+            if reuse:
+                raise RnnlabError(
+                    f"`reuse=True` needs the `scope` of the layer to share; received scope=None (name={name!r})."
+                )
+            return self.unique_name(name), None
+        if not isinstance(scope, str) or not scope:
+            raise RnnlabError(f"`scope` must be a non-empty string or None; received {scope!r}.")
+        existing = self.lookup(scope)
+        if reuse:
+            if existing is None:
+                raise RnnlabError(
+                    f"`reuse=True` with scope={scope!r}, but no layer with that scope exists yet in this naming "
+                    "context. Create it first (without reuse), or check the spelling."
+                )
+            return scope, existing
+        if scope in self._layers:
+            raise RnnlabError(
+                f"scope={scope!r} is already used by another layer. Pass `reuse=True` to share its weights, "
+                "or choose another scope."
+            )
+        return scope, None
+
+
+_registry: contextvars.ContextVar[ScopeRegistry | None] = contextvars.ContextVar("rnnlab_scopes", default=None)
+_default_registry = ScopeRegistry()
+
+
+def current() -> ScopeRegistry:
+    """The registry of the innermost naming context (a process-wide default outside any)."""
+    return _registry.get() or _default_registry
+
+
+@contextlib.contextmanager
+def naming_context():
+    """A fresh scope registry for the block: names start again at LSTM, GRU, ...; scopes from outside are unknown."""
+    token = _registry.set(ScopeRegistry())
+    try:
+        yield current()
+    finally:
+        _registry.reset(token)
+
+
+def reset() -> None:
+    """Forget every name in the current naming context."""
+    registry = current()
+    registry._layers.clear()
