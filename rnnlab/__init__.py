@@ -12,6 +12,7 @@ The library never imports streamlit.
 from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
 from rnnlab.checkpoint import load_weights
 from rnnlab.errors import RnnlabError
+from rnnlab.probes import Hook, Intervention, LayerTrace, StepRecords, Trace, add_hook, probe
 from rnnlab.recurrent import (
     GRU,
     LSTM,
@@ -34,6 +35,13 @@ __all__ = [
     "BiRNN",
     "GRU",
     "GRUCell",
+    "Hook",
+    "Intervention",
+    "LayerTrace",
+    "StepRecords",
+    "Trace",
+    "add_hook",
+    "probe",
     "LSTM",
     "Recurrent",
     "RecurrentCell",

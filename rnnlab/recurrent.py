@@ -14,7 +14,11 @@ How a layer computes, in order:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import weakref
 from dataclasses import dataclass
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -106,6 +110,68 @@ def unroll(
 
 def _no_edit(name, value):
     return value
+
+
+# ---------------------------------------------------------------------------------------------- observers
+# Probes and hooks watch layers through observers. With none active, a layer takes its plain path: recording
+# and editing cost nothing unless asked for.
+#
+# An observer has three methods:
+#   wants(layer) -> bool
+#   edit_at(layer, direction) -> None or a function t -> edit(name, value)
+#   seen(layer, direction, x, lengths, unrolled) -> None   (x [B, T, D], lengths [B] or None,
+#                                                           unrolled.records in original time order)
+
+_context_observer: contextvars.ContextVar = contextvars.ContextVar("rnnlab_observer", default=None)
+_layer_observers: "weakref.WeakKeyDictionary[keras.layers.Layer, list]" = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def observing(observer):
+    """Every rnnlab layer called inside the block reports to ``observer`` (probes use this)."""
+    token = _context_observer.set(observer)
+    try:
+        yield observer
+    finally:
+        _context_observer.reset(token)
+
+
+def attach_observer(layer, observer) -> None:
+    """Attach ``observer`` to ``layer`` for every later call (hooks use this)."""
+    _layer_observers.setdefault(layer, []).append(observer)
+
+
+def detach_observer(layer, observer) -> None:
+    observers = _layer_observers.get(layer, [])
+    if observer in observers:
+        observers.remove(observer)
+
+
+def active_observers(layer) -> list:
+    """The observers that want to see this call of ``layer``."""
+    found = list(_layer_observers.get(layer, ()))
+    context = _context_observer.get()
+    if context is not None and context.wants(layer):
+        found.append(context)
+    return found
+
+
+def _combined_edit(observers, layer, direction):
+    factories = [f for f in (o.edit_at(layer, direction) for o in observers) if f is not None]
+    if not factories:
+        return None
+
+    def edit_at(t):
+        edits = [factory(t) for factory in factories]
+
+        def edit(name, value):
+            for e in edits:
+                value = e(name, value)
+            return value
+
+        return edit
+
+    return edit_at
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -260,7 +326,17 @@ class Recurrent(keras.layers.Layer):
 
     def call(self, x, initial_state=None, seq_len=None, training=None):
         check_incoming(x)
-        out, state, _ = self.run(x, initial_state=initial_state, seq_len=seq_len, training=training)
+        observers = active_observers(self)
+        if not observers:
+            out, state, _ = self.run(x, initial_state=initial_state, seq_len=seq_len, training=training)
+        else:
+            out, state, unrolled = self.run(
+                x, initial_state=initial_state, seq_len=seq_len, training=training, record=True,
+                edit_at=_combined_edit(observers, self, None),
+            )
+            lengths = self.lengths_for(x, seq_len)
+            for observer in observers:
+                observer.seen(self, None, x, lengths, unrolled)
         if self.return_state:
             return out, (state if len(state) > 1 else state[0])
         return out
@@ -504,7 +580,31 @@ class BiRNN(keras.layers.Layer):
 
     def call(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, training=None):
         check_incoming(x)
-        out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len)
+        observers = active_observers(self)
+        if not observers:
+            out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len)
+        else:
+            edit_fw = _combined_edit(observers, self, "fw")
+            edit_bw = _combined_edit(observers, self, "bw")
+
+            def edit_at(direction, t):
+                factory = edit_fw if direction == "fw" else edit_bw
+                return factory(t) if factory is not None else _no_edit
+
+            out, state_fw, state_bw, (fw, bw) = self.run(
+                x, initial_state_fw, initial_state_bw, seq_len, record=True,
+                edit_at=edit_at if (edit_fw or edit_bw) else None,
+            )
+            lengths = self.lengths(x, seq_len)
+            # the backward records back in original time order, like the outputs
+            bw = Unrolled(
+                outputs=self.reverse(bw.outputs, lengths),
+                final_state=bw.final_state,
+                records={k: self.reverse(v, lengths) for k, v in bw.records.items()},
+            )
+            for observer in observers:
+                observer.seen(self, "fw", x, lengths, fw)
+                observer.seen(self, "bw", x, lengths, bw)
         if self.return_states:
             def pack(state):
                 return state if len(state) > 1 else state[0]
@@ -512,15 +612,25 @@ class BiRNN(keras.layers.Layer):
             return out, pack(state_fw), pack(state_bw)
         return out
 
+    def lengths(self, x, seq_len=None):
+        """[B, T, D] -> [B] int32 lengths, or None when every step counts."""
+        if seq_len is not None:
+            return tf.cast(tf.reshape(seq_len, [-1]), tf.int32)
+        if self.dynamic_lengths:
+            return padding.tflearn_lengths(x)
+        return None
+
+    @staticmethod
+    def reverse(v, lengths):
+        """[B, T, ...] -> the same with each sample's first ``length`` steps reversed (all steps if None)."""
+        if lengths is None:
+            return tf.reverse(v, axis=[1])
+        return tf.reverse_sequence(v, lengths, seq_axis=1, batch_axis=0)
+
     def run(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, *, record=False, edit_at=None):
         """[B, T, D] -> (output, state_fw, state_bw, (Unrolled fw, Unrolled bw in reversed time))."""
-        if seq_len is not None:
-            lengths = tf.cast(tf.reshape(seq_len, [-1]), tf.int32)
-        elif self.dynamic_lengths:
-            lengths = padding.tflearn_lengths(x)
-        else:
-            lengths = None
-        batch, time_steps = tf.shape(x)[0], tf.shape(x)[1]
+        lengths = self.lengths(x, seq_len)
+        batch = tf.shape(x)[0]
 
         def state0(cell, given, argument):
             if given is None:
@@ -528,9 +638,7 @@ class BiRNN(keras.layers.Layer):
             return check_state(given, cell, argument)
 
         def reverse(v):
-            if lengths is None:
-                return tf.reverse(v, axis=[1])
-            return tf.reverse_sequence(v, lengths, seq_axis=1, batch_axis=0)
+            return self.reverse(v, lengths)
 
         s_fw = state0(self.cell_fw, initial_state_fw, "initial_state_fw")
         s_bw = state0(self.cell_bw, initial_state_bw, "initial_state_bw")
@@ -575,13 +683,23 @@ def _is_symbolic(x) -> bool:
 def input_data(shape=None, dtype="float32", name="InputData"):
     """Input placeholder, TFLearn style: ``shape=[None, T, D]`` (the batch axis first, None allowed for T).
 
-    Returns a Keras symbolic tensor to chain layers on and to pass to ``keras.Model(inputs, outputs)``.
+    As in TFLearn, a batch axis ``None`` is added in front when the first entry is not None
+    (``[T, D]`` means ``[None, T, D]``). Returns a Keras symbolic tensor to chain layers on and to pass to
+    ``keras.Model(inputs, outputs)``.
     """
     if shape is None or not isinstance(shape, (list, tuple)) or len(shape) < 2:
         raise RnnlabError(
             f"`shape` must be a list like [None, timesteps, input_dim] (batch axis first); received {shape!r}."
         )
-    return keras.Input(shape=tuple(shape[1:]), batch_size=shape[0], dtype=dtype, name=scopes.current().unique_name(name))
+    if shape[0] is not None:  # TFLearn: 'None' is added when missing
+        shape = [None, *shape]
+    for dim in shape[1:]:
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim <= 0):
+            raise RnnlabError(
+                f"`shape` entries after the batch axis must be positive ints or None; received {list(shape)!r} "
+                f"(bad entry {dim!r}). Expected e.g. [None, timesteps, input_dim]."
+            )
+    return keras.Input(shape=tuple(shape[1:]), dtype=dtype, name=scopes.current().reserve(name))
 
 
 def _to_tensor(incoming):

@@ -1,0 +1,541 @@
+"""See inside recurrent layers: every gate and state at every step, gradients through time, hooks, interventions.
+
+    trace = rnnlab.probe(model, x, y)                   # one forward pass (and backward, with y)
+    trace.get("LSTM", "forget")                         # [B, T, n], the value used: sig(f + forget_bias)
+    trace.layers["LSTM"].grad_norm                      # [B, T], ||dL/dh_t||
+    trace.to_frame()                                    # long DataFrame
+
+    with rnnlab.add_hook(model, lambda rec: print(rec.layer, rec.quantities["h"].shape), every=10):
+        model.fit(...)                                  # the hook sees NumPy records during training
+
+    rnnlab.probe(model, x, interventions=[rnnlab.Intervention("LSTM", "forget", 1.0, from_step=5)])
+
+Quantities, named as in DESIGN.md, each [B, T, n]: LSTM input, candidate, forget, output, c, h;
+GRU reset, update, candidate, h; SimpleRNN pre_activation, h. Steps past a sample's length are 0 there
+(``valid`` says which steps count). A bidirectional layer reports its two directions as 'NAME/fw' and
+'NAME/bw', the backward one in original time order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from rnnlab.errors import RnnlabError, describe
+from rnnlab.recurrent import BiRNN, Recurrent, attach_observer, detach_observer, observing
+
+QUANTITIES = {
+    "simple_rnn": ("pre_activation", "h"),
+    "lstm": ("input", "candidate", "forget", "output", "c", "h"),
+    "gru": ("reset", "update", "candidate", "h"),
+}
+
+
+# ---------------------------------------------------------------------------------------------- Trace
+
+
+@dataclass
+class LayerTrace:
+    """What one recurrent layer (one direction of a bidirectional layer) computed at every step.
+
+    quantities: name -> [B, T, n]; x: the layer's input [B, T, D]; valid: [B, T] bool; seq_len: [B] int;
+    grad_norm: [B, T] (||dL/dh_t||) or None when no loss was given.
+    """
+
+    name: str
+    kind: str
+    direction: str | None
+    quantities: dict[str, np.ndarray]
+    x: np.ndarray
+    valid: np.ndarray
+    seq_len: np.ndarray
+    grad_norm: np.ndarray | None = None
+
+    @property
+    def n_units(self) -> int:
+        return int(self.quantities["h"].shape[-1])
+
+
+@dataclass
+class Trace:
+    """Per-layer records of one probed forward pass; keys are layer names ('NAME/fw', 'NAME/bw' for BiRNN)."""
+
+    layers: dict[str, LayerTrace] = field(default_factory=dict)
+    output: np.ndarray | None = None
+    loss: float | None = None
+
+    @property
+    def layer_names(self) -> list[str]:
+        return list(self.layers)
+
+    def layer(self, name: str) -> LayerTrace:
+        """name -> LayerTrace, with a clear error for unknown names."""
+        if name not in self.layers:
+            raise RnnlabError(f"Unknown layer {name!r} in this trace; it holds: {', '.join(self.layers)}.")
+        return self.layers[name]
+
+    def get(self, layer: str, quantity: str) -> np.ndarray:
+        """-> [B, T, n] values of ``quantity`` in ``layer`` (or [B, T] for 'grad_norm', [B, T] bool for 'valid')."""
+        record = self.layer(layer)
+        if quantity == "grad_norm":
+            if record.grad_norm is None:
+                raise RnnlabError(f"Layer {layer!r} has no 'grad_norm': probe with y (and a loss) to get one.")
+            return record.grad_norm
+        if quantity in ("x", "valid", "seq_len"):
+            return getattr(record, quantity)
+        if quantity not in record.quantities:
+            raise RnnlabError(
+                f"Unknown quantity {quantity!r} for {record.kind} layer {layer!r}; expected one of: "
+                f"{', '.join(record.quantities)}, grad_norm, x, valid, seq_len."
+            )
+        return record.quantities[quantity]
+
+    def to_frame(self) -> pd.DataFrame:
+        """-> long DataFrame: layer, direction, sample, t, unit, quantity, value, valid (grad_norm has unit -1)."""
+        frames = []
+        for name, rec in self.layers.items():
+            b, t, n = rec.quantities["h"].shape
+            sample, step, unit = np.meshgrid(np.arange(b), np.arange(t), np.arange(n), indexing="ij")
+            valid = np.broadcast_to(rec.valid[:, :, None], (b, t, n))
+            for quantity, values in rec.quantities.items():
+                frames.append(pd.DataFrame({
+                    "layer": name, "direction": rec.direction or "", "sample": sample.ravel(),
+                    "t": step.ravel(), "unit": unit.ravel(), "quantity": quantity,
+                    "value": values.ravel().astype("float64"), "valid": valid.ravel(),
+                }))
+            if rec.grad_norm is not None:
+                s, st = np.meshgrid(np.arange(b), np.arange(t), indexing="ij")
+                frames.append(pd.DataFrame({
+                    "layer": name, "direction": rec.direction or "", "sample": s.ravel(), "t": st.ravel(),
+                    "unit": -1, "quantity": "grad_norm", "value": rec.grad_norm.ravel().astype("float64"),
+                    "valid": rec.valid.ravel(),
+                }))
+        columns = ["layer", "direction", "sample", "t", "unit", "quantity", "value", "valid"]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+    def save(self, path) -> None:
+        """Write the trace to one ``.npz`` file (atomically: a crash leaves any previous file intact)."""
+        arrays, meta = {}, {"layers": [], "loss": self.loss}
+        for i, (name, rec) in enumerate(self.layers.items()):
+            meta["layers"].append({"name": name, "kind": rec.kind, "direction": rec.direction,
+                                   "quantities": list(rec.quantities), "grad": rec.grad_norm is not None})
+            for q, v in rec.quantities.items():
+                arrays[f"{i}:{q}"] = v
+            arrays[f"{i}:_x"], arrays[f"{i}:_valid"], arrays[f"{i}:_seq_len"] = rec.x, rec.valid, rec.seq_len
+            if rec.grad_norm is not None:
+                arrays[f"{i}:_grad_norm"] = rec.grad_norm
+        if self.output is not None:
+            arrays["_output"] = self.output
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, _meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as handle:
+            handle.write(buffer.getvalue())
+        os.replace(handle.name, path)
+
+    @classmethod
+    def load(cls, path_or_buffer) -> "Trace":
+        """Read a trace written by :meth:`save`."""
+        with np.load(path_or_buffer, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["_meta"]).decode())
+            layers = {}
+            for i, info in enumerate(meta["layers"]):
+                layers[info["name"]] = LayerTrace(
+                    name=info["name"], kind=info["kind"], direction=info["direction"],
+                    quantities={q: data[f"{i}:{q}"] for q in info["quantities"]},
+                    x=data[f"{i}:_x"], valid=data[f"{i}:_valid"], seq_len=data[f"{i}:_seq_len"],
+                    grad_norm=data[f"{i}:_grad_norm"] if info["grad"] else None,
+                )
+            output = data["_output"] if "_output" in data.files else None
+        return cls(layers=layers, output=output, loss=meta.get("loss"))
+
+
+# ---------------------------------------------------------------------------------------------- interventions
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """Fix ``quantity`` of ``layer`` to ``value`` for ``units`` (None: all) from step ``from_step`` on.
+
+    quantity: a gate or state of that layer's cell (LSTM input / candidate / forget / output / c / h,
+    GRU reset / update / candidate / h, SimpleRNN pre_activation / h). ``direction`` ('fw' / 'bw') picks
+    one direction of a bidirectional layer (None: both); a backward ``from_step`` counts in the backward
+    cell's reading order.
+    """
+
+    layer: str
+    quantity: str
+    value: float
+    units: tuple[int, ...] | None = None
+    from_step: int = 0
+    direction: str | None = None
+
+    def edit_factory(self, n_units: int):
+        """-> t -> edit(name, value) applying this intervention."""
+        if self.units is None:
+            unit_mask = tf.ones([n_units], tf.bool)
+        else:
+            unit_mask = tf.reduce_any(tf.one_hot(list(self.units), n_units, on_value=True, off_value=False,
+                                                 dtype=tf.bool), axis=0)
+
+        def at(t):
+            active = tf.logical_and(unit_mask, t >= self.from_step)  # [n]
+
+            def edit(name, value):
+                if name != self.quantity:
+                    return value
+                return tf.where(active[None, :], tf.cast(self.value, value.dtype), value)
+
+            return edit
+
+        return at
+
+
+# ---------------------------------------------------------------------------------------------- probing
+
+
+def recurrent_layers(model) -> list:
+    """A model or layer -> its rnnlab recurrent layers (Recurrent and BiRNN), in order, nested models included."""
+    found = []
+
+    def walk(layer):
+        if isinstance(layer, (Recurrent, BiRNN)):
+            if layer not in found:
+                found.append(layer)
+            return
+        for child in getattr(layer, "layers", []) or []:
+            walk(child)
+
+    walk(model)
+    return found
+
+
+def _kind(cell) -> str:
+    return cell.kind
+
+
+def _cells_of(layer) -> dict:
+    if isinstance(layer, BiRNN):
+        return {"fw": layer.cell_fw, "bw": layer.cell_bw}
+    return {None: layer.cell}
+
+
+def _trace_name(layer, direction) -> str:
+    return layer.name if direction is None else f"{layer.name}/{direction}"
+
+
+class _ProbeSession:
+    """The observer behind :func:`probe`: records the chosen layers, applies interventions, injects the
+    zero perturbations whose gradients are ||dL/dh_t||."""
+
+    def __init__(self, targets, interventions, with_gradients):
+        self.targets = targets
+        self.interventions = interventions
+        self.with_gradients = with_gradients
+        self.records: dict[str, tuple] = {}
+        self.perturbations: dict[str, tf.Tensor] = {}
+
+    def wants(self, layer) -> bool:
+        return layer in self.targets
+
+    def edit_at(self, layer, direction):
+        factories = []
+        for cell_direction, cell in _cells_of(layer).items():
+            if cell_direction != direction:
+                continue
+            for iv in self.interventions:
+                if iv.layer == layer.name and (iv.direction is None or iv.direction == direction):
+                    factories.append(iv.edit_factory(cell.num_units))
+        name = _trace_name(layer, direction)
+        if self.with_gradients and name in self.perturbations:
+            eps = self.perturbations[name]  # [B, T, n] zeros, watched by the tape
+
+            def add_eps(t):
+                def edit(q, value):
+                    return value + tf.gather(eps, t, axis=1) if q == "h" else value
+
+                return edit
+
+            factories.append(add_eps)
+        if not factories:
+            return None
+
+        def at(t):
+            edits = [f(t) for f in factories]
+
+            def edit(name, value):
+                for e in edits:
+                    value = e(name, value)
+                return value
+
+            return edit
+
+        return at
+
+    def seen(self, layer, direction, x, lengths, unrolled):
+        self.records[_trace_name(layer, direction)] = (layer, direction, x, lengths, unrolled)
+
+
+def _check_interventions(interventions, targets):
+    by_name = {layer.name: layer for layer in targets}
+    checked = []
+    for iv in interventions:
+        if not isinstance(iv, Intervention):
+            raise TypeError(f"`interventions` must hold rnnlab.Intervention objects; received {describe(iv)}.")
+        if iv.layer not in by_name:
+            raise RnnlabError(
+                f"Intervention on unknown layer {iv.layer!r}; the recurrent layers are: {', '.join(by_name)}."
+            )
+        for direction, cell in _cells_of(by_name[iv.layer]).items():
+            if iv.direction not in (None, direction) and direction is not None:
+                continue
+            allowed = QUANTITIES[cell.kind]
+            if iv.quantity not in allowed:
+                raise RnnlabError(
+                    f"Intervention quantity {iv.quantity!r}: layer {iv.layer!r} ({cell.kind}"
+                    f"{'' if direction is None else ', ' + direction}) has no such gate or state; expected one "
+                    f"of: {', '.join(allowed)}."
+                )
+            if iv.units is not None and any(not 0 <= u < cell.num_units for u in iv.units):
+                raise RnnlabError(
+                    f"Intervention units {iv.units!r} out of range for layer {iv.layer!r} with "
+                    f"{cell.num_units} units (expected 0..{cell.num_units - 1})."
+                )
+        if iv.direction not in (None, "fw", "bw"):
+            raise RnnlabError(f"Intervention direction must be None, 'fw' or 'bw'; received {iv.direction!r}.")
+        checked.append(iv)
+    return tuple(checked)
+
+
+def _resolve_loss(model, loss):
+    if loss is None:
+        loss = getattr(model, "loss", None)
+    if loss is None:
+        raise RnnlabError(
+            "Gradients through time need a loss: compile the model with one, or pass `loss=` "
+            "(a Keras loss name or a callable loss(y_true, y_pred))."
+        )
+    if isinstance(loss, str):
+        return keras.losses.get(loss)
+    if callable(loss):
+        return loss
+    raise TypeError(f"`loss` must be a Keras loss name or a callable; received {describe(loss)}.")
+
+
+def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventions=()) -> Trace:
+    """Run ``model`` on ``x`` [B, T, D] once and record every gate and state of its recurrent layers.
+
+    Arguments:
+        model: a keras.Model (Sequential, functional or subclassed) holding rnnlab layers, or one rnnlab layer.
+        x: [B, T, D] float array (the model's input).
+        y: targets; with y the trace also holds ``grad_norm`` [B, T] = ||dL/dh_t|| for every layer.
+        loss: the loss for the gradients (default: the compiled model's loss).
+        seq_len: [B] explicit lengths, only when ``model`` is a single layer.
+        layers: names of the layers to record (default: all).
+        interventions: rnnlab.Intervention objects applied during this pass.
+
+    Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off).
+    """
+    targets = recurrent_layers(model)
+    if not targets:
+        raise RnnlabError(
+            f"`model` has no rnnlab recurrent layers to probe (received {type(model).__name__}); build it with "
+            "rnnlab.lstm / gru / simple_rnn / bidirectional_rnn or the rnnlab layer classes."
+        )
+    if layers is not None:
+        names = [layer.name for layer in targets]
+        unknown = [n for n in layers if n not in names]
+        if unknown:
+            raise RnnlabError(f"Unknown layer name(s) {unknown} in `layers`; the recurrent layers are: {', '.join(names)}.")
+        targets = [layer for layer in targets if layer.name in layers]
+    interventions = _check_interventions(tuple(interventions), recurrent_layers(model))
+    x = _check_x(model, x)
+    session = _ProbeSession(targets, interventions, with_gradients=y is not None)
+    loss_fn = _resolve_loss(model, loss) if y is not None else None
+
+    def forward():
+        with observing(session):
+            if isinstance(model, (Recurrent, BiRNN)):
+                return model(x, seq_len=seq_len, training=False)
+            return model(x, training=False)
+
+    if y is None:
+        output = forward()
+        loss_value = None
+    else:
+        # zero perturbations added to every h_t: d loss / d perturbation = d loss / d h_t
+        batch, time = int(x.shape[0]), int(x.shape[1])
+        session.perturbations = {
+            _trace_name(layer, direction): tf.zeros([batch, time, cell.num_units])
+            for layer in targets for direction, cell in _cells_of(layer).items()
+        }
+        with tf.GradientTape() as tape:
+            tape.watch(list(session.perturbations.values()))
+            output = forward()
+            prediction = output[0] if isinstance(output, (tuple, list)) else output
+            loss_value = tf.reduce_mean(loss_fn(tf.convert_to_tensor(y), prediction))
+        names = list(session.perturbations)
+        grads = tape.gradient(loss_value, [session.perturbations[n] for n in names])
+        grad_norms = {
+            n: (tf.norm(g, axis=-1).numpy() if g is not None else None) for n, g in zip(names, grads)
+        }
+    trace = Trace(output=_first_numpy(output), loss=None if loss_value is None else float(loss_value))
+    for name, (layer, direction, layer_x, lengths, unrolled) in session.records.items():
+        cell = _cells_of(layer)[direction]
+        batch, time = int(layer_x.shape[0]), int(layer_x.shape[1])
+        seq = np.full(batch, time, np.int64) if lengths is None else lengths.numpy().astype(np.int64)
+        trace.layers[name] = LayerTrace(
+            name=name, kind=cell.kind, direction=direction,
+            quantities={q: unrolled.records[q].numpy() for q in QUANTITIES[cell.kind]},
+            x=np.asarray(layer_x), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
+            grad_norm=grad_norms.get(name) if y is not None else None,
+        )
+    return trace
+
+
+def _first_numpy(output):
+    first = output[0] if isinstance(output, (tuple, list)) else output
+    return np.asarray(first)
+
+
+def _check_x(model, x):
+    arr = np.asarray(x)
+    if arr.ndim != 3:
+        raise RnnlabError(f"`x` must be 3-D [batch, time, input_dim]; received shape {arr.shape}.")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise RnnlabError(f"`x` must hold floating-point data; received dtype {arr.dtype}.")
+    expected = None
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        expected = tuple(inputs[0].shape)
+    elif isinstance(model, (Recurrent, BiRNN)):
+        cell = model.cell if isinstance(model, Recurrent) else model.cell_fw
+        if cell.input_dim is not None:
+            expected = (None, None, cell.input_dim)
+    if expected is not None and len(expected) == 3:
+        for axis, (want, got) in enumerate(zip(expected, arr.shape)):
+            if want is not None and want != got and axis > 0:
+                raise RnnlabError(
+                    f"`x` of shape {arr.shape} does not fit the model, which expects [batch, "
+                    f"{expected[1] or 'any'}, {expected[2]}] (axis {axis}: expected {want}, received {got})."
+                )
+    return tf.convert_to_tensor(arr.astype("float32", copy=False))
+
+
+# ---------------------------------------------------------------------------------------------- hooks
+
+
+@dataclass
+class StepRecords:
+    """What a hook receives after a forward call: NumPy arrays named as in :class:`LayerTrace`."""
+
+    layer: str
+    kind: str
+    direction: str | None
+    quantities: dict[str, np.ndarray]
+    valid: np.ndarray
+    call_index: int
+
+
+class Hook:
+    """A registered hook; ``remove()`` it, or use it as a context manager."""
+
+    def __init__(self, fn: Callable[[StepRecords], None], every: int, layers: list, models: list):
+        if not callable(fn):
+            raise TypeError(f"`fn` must be callable; received {describe(fn)}.")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise RnnlabError(f"`every` must be a positive int (call every N batches); received {every!r}.")
+        self.fn, self.every, self.layers, self.models = fn, every, layers, models
+        self.calls: dict[str, int] = {}  # per layer (and direction): forward calls seen
+        self.active = True
+        for layer in layers:
+            attach_observer(layer, self)
+        _reset_compiled_functions(models)
+
+    # observer protocol
+    def wants(self, layer) -> bool:
+        return True
+
+    def edit_at(self, layer, direction):
+        return None
+
+    def seen(self, layer, direction, x, lengths, unrolled):
+        cell = _cells_of(layer)[direction]
+        names = QUANTITIES[cell.kind]
+        tensors = [unrolled.records[q] for q in names]
+        if lengths is None:
+            lengths = tf.fill([tf.shape(x)[0]], tf.shape(x)[1])
+        valid = tf.sequence_mask(lengths, tf.shape(x)[1])
+
+        def deliver(*arrays):
+            if not self.active:
+                return
+            key = _trace_name(layer, direction)
+            index = self.calls.get(key, 0)
+            self.calls[key] = index + 1
+            if index % self.every:
+                return
+            values = [np.asarray(a) for a in arrays]
+            self.fn(StepRecords(
+                layer=_trace_name(layer, direction), kind=cell.kind, direction=direction,
+                quantities=dict(zip(names, values[:-1])), valid=values[-1].astype(bool), call_index=index,
+            ))
+
+        if tf.executing_eagerly():
+            deliver(*[t.numpy() for t in tensors], valid.numpy())
+        else:
+            tf.py_function(lambda *a: deliver(*[t.numpy() for t in a]) or [], tensors + [valid], Tout=[])
+
+    def remove(self) -> None:
+        """Detach the hook; later calls (and retraced training steps) run the plain path again."""
+        if self.active:
+            self.active = False
+            for layer in self.layers:
+                detach_observer(layer, self)
+            _reset_compiled_functions(self.models)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _reset_compiled_functions(models) -> None:
+    # Keras caches traced train / test / predict steps; a hook changes what the layers trace.
+    for model in models:
+        for attr in ("train_function", "test_function", "predict_function"):
+            if hasattr(model, attr):
+                setattr(model, attr, None)
+
+
+def add_hook(model_or_layer, fn: Callable[[StepRecords], None], *, every: int = 1, layers=None) -> Hook:
+    """Call ``fn(StepRecords)`` after every ``every``-th forward call of each rnnlab layer, in fit and inference.
+
+    ``model_or_layer``: a keras.Model or one rnnlab layer. ``layers``: names to watch (default all).
+    Returns a :class:`Hook`: ``hook.remove()``, or ``with rnnlab.add_hook(...):``. With no hook registered,
+    layers take their plain path, so outputs and speed are unchanged.
+    """
+    targets = recurrent_layers(model_or_layer)
+    if not targets:
+        raise RnnlabError(
+            f"No rnnlab recurrent layers in {type(model_or_layer).__name__}: nothing to hook."
+        )
+    if layers is not None:
+        names = [layer.name for layer in targets]
+        unknown = [n for n in layers if n not in names]
+        if unknown:
+            raise RnnlabError(f"Unknown layer name(s) {unknown} in `layers`; the recurrent layers are: {', '.join(names)}.")
+        targets = [layer for layer in targets if layer.name in layers]
+    models = [model_or_layer] if isinstance(model_or_layer, keras.Model) else []
+    return Hook(fn, every, targets, models)
