@@ -1,6 +1,6 @@
 """Writes the shipped sample sets in sample_data/ as <name>.npz (see README.md).
 
-    python sample_data/make_samples.py [--source /work/shared/data] [--out sample_data] [--synthetic-only]
+    python sample_data/make_samples.py [--source ../shared/data] [--out sample_data] [--synthetic-only]
 
 Synthetic sets come from the seeded generators in rnnlab.datasets; the real sets (Japanese Vowels,
 airline) are converted from the files under --source. Every archive is written with fixed zip
@@ -24,7 +24,7 @@ import pandas as pd
 from rnnlab import datasets
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = Path("/work/shared/data")
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data"  # the shared/ folder beside the checkout
 
 # name -> generator arguments of the shipped file (seed 0 throughout)
 SYNTHETIC = {

@@ -1,6 +1,6 @@
 """An independent NumPy (float64) reference for rnnlab's recurrent layers.
 
-Written from /work/shared/SPEC.md alone (not from rnnlab/cells.py or
+Written from SPEC.md (the shared layer specification) alone (not from rnnlab/cells.py or
 rnnlab/recurrent.py), so that tests/test_layer_parity.py compares two
 implementations of the spec rather than one implementation with itself.
 It reads top to bottom:

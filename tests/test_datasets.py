@@ -16,7 +16,7 @@ from rnnlab.datasets import DataError, DataWarning, SequenceDataset
 from rnnlab.padding import padding_report, tflearn_lengths_np
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
-SOURCE = Path("/work/shared/data")
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # name -> (x shape of 'all', y shape of 'all', n_train, n_test, task, n_classes)
 SHIPPED = {
