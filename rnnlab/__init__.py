@@ -12,6 +12,7 @@ The library never imports streamlit.
 from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
 from rnnlab.checkpoint import load_weights
 from rnnlab.errors import RnnlabError
+from rnnlab.keras_interop import InteropTypeError, from_keras, to_keras, weights_from_keras, weights_to_keras
 from rnnlab.probes import Hook, Intervention, LayerTrace, StepRecords, Trace, add_hook, probe
 from rnnlab.recurrent import (
     GRU,
@@ -36,11 +37,13 @@ __all__ = [
     "GRU",
     "GRUCell",
     "Hook",
+    "InteropTypeError",
     "Intervention",
     "LayerTrace",
     "StepRecords",
     "Trace",
     "add_hook",
+    "from_keras",
     "probe",
     "LSTM",
     "Recurrent",
@@ -54,4 +57,7 @@ __all__ = [
     "lstm",
     "naming_context",
     "simple_rnn",
+    "to_keras",
+    "weights_from_keras",
+    "weights_to_keras",
 ]

@@ -82,8 +82,8 @@ def unroll(
             record_tas = tuple(ta.write(t, records[name]) for ta, name in zip(record_tas, names))
             return t + 1, tuple(new_state), out_tas, record_tas
 
-        def new_ta():
-            return tf.TensorArray(x_tm.dtype, size=time_steps)
+        def new_ta():  # a known element shape lets TensorFlow preallocate, forward and backward
+            return tf.TensorArray(x_tm.dtype, size=time_steps, element_shape=(x_tm.shape[1], cell.num_units))
 
         _, final_state, out_tas, record_tas = tf.while_loop(
             lambda t, *_: t < time_steps,
@@ -186,11 +186,7 @@ def check_incoming(x, argument="incoming"):
             f"`{argument}` must be a 3-D float tensor or array [samples, timesteps, input_dim]; "
             f"received {describe(x)}."
         )
-    if len(shape) != 3:
-        raise RnnlabError(
-            f"`{argument}` must be 3-D [samples, timesteps, input_dim]; received shape {tuple(shape)} "
-            f"(rank {len(shape)})."
-        )
+    check_rank(shape, argument)
     dtype_name = getattr(dtype, "name", str(dtype))
     if not (dtype_name.startswith("float") or dtype_name.startswith("bfloat")):
         raise RnnlabError(
@@ -199,6 +195,15 @@ def check_incoming(x, argument="incoming"):
         )
     if shape[-1] is None:
         raise RnnlabError(f"`{argument}` needs a known input_dim (last axis); received shape {tuple(shape)}.")
+
+
+def check_rank(shape, argument="incoming"):
+    """Validate an input shape: 3-D [samples, timesteps, input_dim]."""
+    if len(shape) != 3:
+        raise RnnlabError(
+            f"`{argument}` must be 3-D [samples, timesteps, input_dim]; received shape {tuple(shape)} "
+            f"(rank {len(shape)})."
+        )
 
 
 def parse_dropout(dropout):
@@ -227,8 +232,11 @@ def parse_dropout(dropout):
     return keeps
 
 
-def check_state(state, cell: RecurrentCell, argument="initial_state"):
-    """A user's initial state -> tuple of [B, n] tensors matching the cell, or a clear error."""
+def check_state(state, cell: RecurrentCell, argument="initial_state", batch=None):
+    """A user's initial state -> tuple of [B, n] tensors matching the cell, or a clear error.
+
+    batch: the input's static batch size, when known, which each part must match.
+    """
     n = cell.num_units
     if cell.state_names == ("c", "h"):
         expected = f"a pair (c, h) of [batch, {n}] tensors"
@@ -251,6 +259,11 @@ def check_state(state, cell: RecurrentCell, argument="initial_state"):
         if len(shape) != 2 or (shape[-1] is not None and shape[-1] != n):
             raise RnnlabError(
                 f"`{argument}` must be {expected}; received a part of shape {tuple(shape)}."
+            )
+        if batch is not None and shape[0] is not None and shape[0] != batch:
+            raise RnnlabError(
+                f"`{argument}` must be {expected} with the input's batch size {batch}; received a part of "
+                f"shape {tuple(shape)}."
             )
         checked.append(part)
     return tuple(checked)
@@ -293,6 +306,7 @@ class Recurrent(keras.layers.Layer):
             self.seed_generator = keras.random.SeedGenerator()
 
     def build(self, input_shape):
+        check_rank(input_shape)
         if not self.cell.built:
             self.cell.build(input_shape)
         elif input_shape[-1] is not None and self.cell.input_dim != input_shape[-1]:
@@ -302,6 +316,14 @@ class Recurrent(keras.layers.Layer):
             )
 
     # -- shapes for symbolic (functional) use
+    def compute_output_spec(self, x, *args, **kwargs):
+        """Symbolic calls skip ``call``: validate the input and the initial state here too."""
+        check_incoming(x)
+        initial_state = kwargs.get("initial_state", args[0] if args else None)
+        if initial_state is not None:
+            check_state(initial_state, self.cell, batch=x.shape[0])
+        return super().compute_output_spec(x, *args, **kwargs)
+
     def compute_output_shape(self, input_shape):
         batch, time = input_shape[0], input_shape[1]
         n = self.cell.num_units
@@ -350,7 +372,7 @@ class Recurrent(keras.layers.Layer):
         state0 = (
             self.cell.zero_state(tf.shape(x)[0], x.dtype)
             if initial_state is None
-            else check_state(initial_state, self.cell)
+            else check_state(initial_state, self.cell, batch=x.shape[0])
         )
         training = bool(training)
         if self.keep_probs is not None:
@@ -378,6 +400,10 @@ class Recurrent(keras.layers.Layer):
             dynamic=self.dynamic_lengths,
             restore=self.restore,
         )
+        if getattr(self.cell, "shared_by_layers", False):
+            # A reused scope: the cell object itself. Keras serialises it in place and marks it shared, so
+            # a .keras file restores one cell for all the layers using it (and its weights load once).
+            config["cell"] = self.cell
         return config
 
 
@@ -520,6 +546,10 @@ def _cells_from_config(config):
         if key in config:
             config[key] = _deserialize_activation(config[key])
     config["weights_init"] = initializations.deserialize(config.get("weights_init"))
+    if config.get("cell") is not None:  # a shared cell: Keras returns the same object for every layer using it
+        if isinstance(config["cell"], dict):
+            config["cell"] = keras.saving.deserialize_keras_object(config["cell"])
+        config["cell"].shared_by_layers = True
     if isinstance(config.get("dropout"), list):
         config["dropout"] = tuple(config["dropout"])
     return config
@@ -561,9 +591,19 @@ class BiRNN(keras.layers.Layer):
         self.restore = cell_fw.restore and cell_bw.restore
 
     def build(self, input_shape):
+        check_rank(input_shape)
         for cell in (self.cell_fw, self.cell_bw):
             if not cell.built:
                 cell.build(input_shape)
+
+    def compute_output_spec(self, x, *args, **kwargs):
+        """Symbolic calls skip ``call``: validate the input and the initial states here too."""
+        check_incoming(x)
+        for i, (argument, cell) in enumerate((("initial_state_fw", self.cell_fw), ("initial_state_bw", self.cell_bw))):
+            state = kwargs.get(argument, args[i] if len(args) > i else None)
+            if state is not None:
+                check_state(state, cell, argument, batch=x.shape[0])
+        return super().compute_output_spec(x, *args, **kwargs)
 
     def compute_output_shape(self, input_shape):
         batch, time = input_shape[0], input_shape[1]
@@ -635,7 +675,7 @@ class BiRNN(keras.layers.Layer):
         def state0(cell, given, argument):
             if given is None:
                 return cell.zero_state(batch, x.dtype)
-            return check_state(given, cell, argument)
+            return check_state(given, cell, argument, batch=x.shape[0])
 
         def reverse(v):
             return self.reverse(v, lengths)
@@ -722,7 +762,7 @@ def _build_or_reuse(make_layer, scope, name, reuse):
     """Resolve scope / reuse; -> the layer to call (new, the shared one, or a twin sharing its cell)."""
     registry = scopes.current()
     scope_name, existing = registry.resolve(scope, name, reuse)
-    fresh = make_layer(scope_name if existing is None else registry.unique_name(scope_name), None)
+    fresh = make_layer(scope_name, None)
     if existing is None:
         registry.claim(scope_name, fresh)
         return fresh
@@ -734,7 +774,8 @@ def _build_or_reuse(make_layer, scope, name, reuse):
         )
     if all(getattr(existing, k) == getattr(fresh, k) for k in _LAYER_OPTIONS):
         return existing  # the very same layer: shared weights, one entry in the model
-    return make_layer(fresh.name, existing.cell)  # same weights, other return options
+    existing.cell.shared_by_layers = True  # get_config then stores the cell itself (see Recurrent.get_config)
+    return make_layer(registry.reserve(scope_name), existing.cell)  # same weights, other return options
 
 
 def _apply(layer, incoming, seq_len, call_kwargs):
