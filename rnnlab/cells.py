@@ -18,7 +18,10 @@ Unlike Keras cells, ours return their gates.
 
 from __future__ import annotations
 
+import numbers
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from rnnlab import activations, initializations
@@ -30,10 +33,10 @@ def _no_edit(name, value):
 
 
 def check_units(value, argument: str) -> int:
-    """Validate a unit count: a positive int (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """Validate a unit count: a positive int (not a bool; NumPy ints are accepted) -> int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise RnnlabError(f"`{argument}` must be a positive int; received {describe(value)}.")
-    return value
+    return int(value)
 
 
 @keras.saving.register_keras_serializable(package="rnnlab")

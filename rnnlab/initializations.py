@@ -80,8 +80,8 @@ def serialize(weights_init):
         return weights_init
     if isinstance(weights_init, ArrayInitializer):
         return {"array": weights_init.value.tolist()}
-    if hasattr(weights_init, "shape") or isinstance(weights_init, (list, tuple)):
-        return {"array": np.asarray(weights_init).tolist()}
+    if hasattr(weights_init, "shape") or isinstance(weights_init, (list, tuple)):  # float32, as it is used and
+        return {"array": np.asarray(weights_init, dtype="float32").tolist()}  # loaded: configs round-trip equal
     return keras.saving.serialize_keras_object(weights_init)
 
 

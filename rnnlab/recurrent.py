@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import numbers
 import weakref
 from dataclasses import dataclass
 
@@ -206,16 +207,25 @@ def check_rank(shape, argument="incoming"):
         )
 
 
+def check_input_dim(cell: RecurrentCell, shape, layer_name: str):
+    """An input [B, T, D] for a cell already built (shared or called before) must keep its input_dim."""
+    if cell.built and shape[-1] is not None and cell.input_dim != shape[-1]:
+        raise RnnlabError(
+            f"Layer {layer_name!r} has weights built for input_dim={cell.input_dim}, but received an input of "
+            f"shape {tuple(shape)}. Expected [samples, timesteps, {cell.input_dim}]."
+        )
+
+
 def parse_dropout(dropout):
     """None | keep | (input_keep, output_keep) -> (input_keep, output_keep) floats, each in (0, 1]."""
     if dropout is None:
         return None
     if isinstance(dropout, bool):
         raise TypeError(f"`dropout` must be a float or a tuple of two floats (keep probabilities); received {dropout!r}.")
-    if isinstance(dropout, (int, float)):
+    if isinstance(dropout, numbers.Real):  # NumPy floats too
         keeps = (float(dropout), float(dropout))
     elif isinstance(dropout, (tuple, list)) and len(dropout) == 2 and all(
-        isinstance(k, (int, float)) and not isinstance(k, bool) for k in dropout
+        isinstance(k, numbers.Real) and not isinstance(k, (bool, np.bool_)) for k in dropout
     ):
         keeps = (float(dropout[0]), float(dropout[1]))
     else:
@@ -296,8 +306,10 @@ class Recurrent(keras.layers.Layer):
     ):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.cell = cell
-        self.dropout = dropout
         self.keep_probs = parse_dropout(dropout)
+        # as given (a float or a pair), in plain Python floats so that the config is JSON
+        self.dropout = dropout if dropout is None else (
+            self.keep_probs[0] if isinstance(dropout, numbers.Real) else self.keep_probs)
         self.return_seq = bool(return_seq)
         self.return_state = bool(return_state)
         self.dynamic_lengths = bool(dynamic)
@@ -307,18 +319,15 @@ class Recurrent(keras.layers.Layer):
 
     def build(self, input_shape):
         check_rank(input_shape)
+        check_input_dim(self.cell, input_shape, self.name)
         if not self.cell.built:
             self.cell.build(input_shape)
-        elif input_shape[-1] is not None and self.cell.input_dim != input_shape[-1]:
-            raise RnnlabError(
-                f"Layer {self.name!r} shares weights built for input_dim={self.cell.input_dim}, but received "
-                f"an input of shape {tuple(input_shape)}."
-            )
 
     # -- shapes for symbolic (functional) use
     def compute_output_spec(self, x, *args, **kwargs):
         """Symbolic calls skip ``call``: validate the input and the initial state here too."""
         check_incoming(x)
+        check_input_dim(self.cell, x.shape, self.name)
         initial_state = kwargs.get("initial_state", args[0] if args else None)
         if initial_state is not None:
             check_state(initial_state, self.cell, batch=x.shape[0])
@@ -368,6 +377,7 @@ class Recurrent(keras.layers.Layer):
 
         ``record`` and ``edit_at`` are passed to :func:`unroll` (probes and interventions use them).
         """
+        check_input_dim(self.cell, x.shape, self.name)
         lengths = self.lengths_for(x, seq_len)
         state0 = (
             self.cell.zero_state(tf.shape(x)[0], x.dtype)
@@ -588,7 +598,9 @@ class BiRNN(keras.layers.Layer):
         self.return_seq = bool(return_seq)
         self.return_states = bool(return_states)
         self.dynamic_lengths = bool(dynamic)
-        self.restore = cell_fw.restore and cell_bw.restore
+        # False only when neither cell is restored: load_weights keeps a whole layer with restore=False, and
+        # honours one cell's restore=False through the cell itself.
+        self.restore = cell_fw.restore or cell_bw.restore
 
     def build(self, input_shape):
         check_rank(input_shape)
@@ -599,6 +611,8 @@ class BiRNN(keras.layers.Layer):
     def compute_output_spec(self, x, *args, **kwargs):
         """Symbolic calls skip ``call``: validate the input and the initial states here too."""
         check_incoming(x)
+        for cell in (self.cell_fw, self.cell_bw):
+            check_input_dim(cell, x.shape, self.name)
         for i, (argument, cell) in enumerate((("initial_state_fw", self.cell_fw), ("initial_state_bw", self.cell_bw))):
             state = kwargs.get(argument, args[i] if len(args) > i else None)
             if state is not None:
@@ -669,6 +683,8 @@ class BiRNN(keras.layers.Layer):
 
     def run(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, *, record=False, edit_at=None):
         """[B, T, D] -> (output, state_fw, state_bw, (Unrolled fw, Unrolled bw in reversed time))."""
+        for cell in (self.cell_fw, self.cell_bw):
+            check_input_dim(cell, x.shape, self.name)
         lengths = self.lengths(x, seq_len)
         batch = tf.shape(x)[0]
 

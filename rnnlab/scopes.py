@@ -4,24 +4,25 @@
 * ``scope`` is exact and overrides ``name``. Using an existing scope needs ``reuse=True`` (then the layer's
   weights are shared); ``reuse=True`` on a scope that does not exist is an error.
 
-The registry lives in a context variable, so ``with rnnlab.naming_context():`` gives a fresh one (an app that
-builds many models, one per browser session, does not collide), and threads do not share theirs.
+The registry holds its layers (as TFLearn's graph holds its variables), so a layer built on concrete arrays,
+which nothing else keeps alive, can still be reused. It lives in a context variable, so
+``with rnnlab.naming_context():`` gives a fresh one (an app that builds many models, one per browser session,
+does not collide, and their layers are freed with the context), and threads do not share theirs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import weakref
 
 from rnnlab.errors import RnnlabError
 
 
 class ScopeRegistry:
-    """Names taken in one naming context: scope name -> the layer that owns it (weakly held)."""
+    """Names taken in one naming context: scope name -> the layer that owns it (None for inputs)."""
 
     def __init__(self):
-        self._layers: dict[str, weakref.ref | None] = {}
+        self._layers: dict[str, object | None] = {}
 
     def unique_name(self, base: str) -> str:
         """'LSTM' -> 'LSTM', then 'LSTM_1', 'LSTM_2', ... (TFLearn's default-name rule)."""
@@ -33,12 +34,17 @@ class ScopeRegistry:
         return f"{base}_{i}"
 
     def lookup(self, scope: str):
-        """The live layer registered under ``scope``, or None."""
-        ref = self._layers.get(scope)
-        return ref() if ref is not None else None
+        """The layer registered under ``scope``, or None."""
+        return self._layers.get(scope)
 
     def claim(self, scope: str, layer) -> None:
-        self._layers[scope] = weakref.ref(layer)
+        self._layers[scope] = layer
+
+    def reserve(self, base: str) -> str:
+        """Take a unique name made from ``base`` for something that is not a layer (an input) and return it."""
+        name = self.unique_name(base)
+        self._layers[name] = None
+        return name
 
     def resolve(self, scope: str | None, name: str, reuse: bool):
         """-> (scope name to use, existing layer to share or None). Raises RnnlabError as TFLearn does."""
