@@ -284,13 +284,12 @@ def check_state(state, cell: RecurrentCell, argument="initial_state", batch=None
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Recurrent(keras.layers.Layer):
-    """A recurrent layer: one cell run over time. Base of SimpleRNN, LSTM and GRU.
+    """A recurrent layer: one cell run over time. The base of SimpleRNN, LSTM and GRU (use those: its config
+    holds their arguments).
 
     Input: [B, T, D]. Output: [B, T, n] if ``return_seq`` else [B, n]; with ``return_state``,
     ``(output, state)`` where the state is (c, h) for an LSTM and h otherwise.
     """
-
-    cell_class: type[RecurrentCell] = RecurrentCell
 
     def __init__(
         self,
@@ -414,7 +413,13 @@ class Recurrent(keras.layers.Layer):
             # A reused scope: the cell object itself. Keras serialises it in place and marks it shared, so
             # a .keras file restores one cell for all the layers using it (and its weights load once).
             config["cell"] = self.cell
+        # the subclasses (SimpleRNN, LSTM, GRU) take their cell's arguments directly
+        config.update(n_units=self.cell.num_units, **_cell_config(self.cell))
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_cells_from_config(config))
 
 
 def _cell_config(cell: RecurrentCell) -> dict:
@@ -454,15 +459,6 @@ class SimpleRNN(Recurrent):
         )
         super().__init__(cell, dropout, return_seq, return_state, dynamic, trainable, restore, name, **kwargs)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(n_units=self.cell.num_units, **_cell_config(self.cell))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**_cells_from_config(config))
-
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class LSTM(Recurrent):
@@ -496,15 +492,6 @@ class LSTM(Recurrent):
         )
         super().__init__(cell, dropout, return_seq, return_state, dynamic, trainable, restore, name, **kwargs)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(n_units=self.cell.num_units, **_cell_config(self.cell))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**_cells_from_config(config))
-
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class GRU(Recurrent):
@@ -536,15 +523,6 @@ class GRU(Recurrent):
             weights_init=weights_init, trainable=trainable, restore=restore, name="cell",
         )
         super().__init__(cell, dropout, return_seq, return_state, dynamic, trainable, restore, name, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(n_units=self.cell.num_units, **_cell_config(self.cell))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**_cells_from_config(config))
 
 
 def _cells_from_config(config):
