@@ -18,10 +18,14 @@ GRU reset, update, candidate, h; SimpleRNN pre_activation, h. Steps past a sampl
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import gc
 import io
 import json
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -31,7 +35,7 @@ import pandas as pd
 import tensorflow as tf
 
 from rnnlab.errors import RnnlabError, describe
-from rnnlab.recurrent import BiRNN, Recurrent, attach_observer, detach_observer, observing
+from rnnlab.recurrent import BiRNN, Recurrent, active_observers, attach_observer, detach_observer, observing
 
 QUANTITIES = {
     "simple_rnn": ("pre_activation", "h"),
@@ -245,8 +249,8 @@ class _ProbeSession:
         self.records: dict[str, tuple] = {}
         self.perturbations: dict[str, tf.Tensor] = {}
 
-    def wants(self, layer) -> bool:
-        return layer in self.targets
+    def wants(self, layer) -> bool:  # recorded layers, and layers with an intervention (maybe not recorded)
+        return layer in self.targets or any(iv.layer == layer.name for iv in self.interventions)
 
     def edit_at(self, layer, direction):
         factories = []
@@ -283,7 +287,8 @@ class _ProbeSession:
         return at
 
     def seen(self, layer, direction, x, lengths, unrolled):
-        self.records[_trace_name(layer, direction)] = (layer, direction, x, lengths, unrolled)
+        if layer in self.targets:
+            self.records[_trace_name(layer, direction)] = (layer, direction, x, lengths, unrolled)
 
 
 def _check_interventions(interventions, targets):
@@ -296,6 +301,24 @@ def _check_interventions(interventions, targets):
             raise RnnlabError(
                 f"Intervention on unknown layer {iv.layer!r}; the recurrent layers are: {', '.join(by_name)}."
             )
+        if iv.direction not in (None, "fw", "bw"):
+            raise RnnlabError(f"Intervention direction must be None, 'fw' or 'bw'; received {iv.direction!r}.")
+        if iv.direction is not None and not isinstance(by_name[iv.layer], BiRNN):
+            raise RnnlabError(
+                f"Intervention direction {iv.direction!r}: layer {iv.layer!r} is not bidirectional; "
+                "use direction=None."
+            )
+        if iv.units is not None:  # a tuple of ints (hashable: probes cache their compiled pass per intervention)
+            units = (iv.units,) if isinstance(iv.units, (int, np.integer)) else iv.units
+            try:
+                units = tuple(int(u) for u in units)
+            except (TypeError, ValueError):
+                raise TypeError(f"Intervention units must be None or a tuple of ints; received {describe(iv.units)}.")
+            iv = dataclasses.replace(iv, units=units)
+        try:
+            hash(iv)
+        except TypeError:
+            raise TypeError(f"Intervention value must be a number; received {describe(iv.value)}.") from None
         for direction, cell in _cells_of(by_name[iv.layer]).items():
             if iv.direction not in (None, direction) and direction is not None:
                 continue
@@ -311,8 +334,6 @@ def _check_interventions(interventions, targets):
                     f"Intervention units {iv.units!r} out of range for layer {iv.layer!r} with "
                     f"{cell.num_units} units (expected 0..{cell.num_units - 1})."
                 )
-        if iv.direction not in (None, "fw", "bw"):
-            raise RnnlabError(f"Intervention direction must be None, 'fw' or 'bw'; received {iv.direction!r}.")
         checked.append(iv)
     return tuple(checked)
 
@@ -360,47 +381,102 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
         targets = [layer for layer in targets if layer.name in layers]
     interventions = _check_interventions(tuple(interventions), recurrent_layers(model))
     x = _check_x(model, x)
-    session = _ProbeSession(targets, interventions, with_gradients=y is not None)
     loss_fn = _resolve_loss(model, loss) if y is not None else None
-
-    def forward():
-        with observing(session):
-            if isinstance(model, (Recurrent, BiRNN)):
-                return model(x, seq_len=seq_len, training=False)
-            return model(x, training=False)
-
-    if y is None:
-        output = forward()
-        loss_value = None
-    else:
+    perturbations = {}
+    if y is not None:
         # zero perturbations added to every h_t: d loss / d perturbation = d loss / d h_t
         batch, time = int(x.shape[0]), int(x.shape[1])
-        session.perturbations = {
+        perturbations = {
             _trace_name(layer, direction): tf.zeros([batch, time, cell.num_units])
             for layer in targets for direction, cell in _cells_of(layer).items()
         }
+    forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None)
+    seq = None if seq_len is None else tf.convert_to_tensor(seq_len)
+    if y is None:
+        output, records = forward(x, seq, perturbations)
+        loss_value = None
+    else:
         with tf.GradientTape() as tape:
-            tape.watch(list(session.perturbations.values()))
-            output = forward()
+            tape.watch(list(perturbations.values()))
+            output, records = forward(x, seq, perturbations)
             prediction = output[0] if isinstance(output, (tuple, list)) else output
             loss_value = tf.reduce_mean(loss_fn(tf.convert_to_tensor(y), prediction))
-        names = list(session.perturbations)
-        grads = tape.gradient(loss_value, [session.perturbations[n] for n in names])
-        grad_norms = {
-            n: (tf.norm(g, axis=-1).numpy() if g is not None else None) for n, g in zip(names, grads)
-        }
+        names = list(perturbations)
+        grads = tape.gradient(loss_value, [perturbations[n] for n in names])
+        grad_norms = {}
+        for n, g in zip(names, grads):
+            if g is None:
+                g = tf.zeros_like(perturbations[n])  # h_t does not reach the loss: dL/dh_t = 0
+            if n.endswith("/bw") and n in records:
+                # the backward cell's perturbations are indexed in its reading order: back to time order
+                g = BiRNN.reverse(g, records[n]["lengths"])
+            grad_norms[n] = tf.norm(g, axis=-1).numpy()  # [B, T]
+    directions = {_trace_name(layer, d): (layer, d) for layer in targets for d in _cells_of(layer)}
     trace = Trace(output=_first_numpy(output), loss=None if loss_value is None else float(loss_value))
-    for name, (layer, direction, layer_x, lengths, unrolled) in session.records.items():
+    for name, record in records.items():
+        layer, direction = directions[name]
         cell = _cells_of(layer)[direction]
-        batch, time = int(layer_x.shape[0]), int(layer_x.shape[1])
-        seq = np.full(batch, time, np.int64) if lengths is None else lengths.numpy().astype(np.int64)
+        seq = record["lengths"].numpy().astype(np.int64)  # [B]
+        time = int(record["x"].shape[1])
         trace.layers[name] = LayerTrace(
             name=name, kind=cell.kind, direction=direction,
-            quantities={q: unrolled.records[q].numpy() for q in QUANTITIES[cell.kind]},
-            x=np.asarray(layer_x), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
+            quantities={q: record["quantities"][q].numpy() for q in QUANTITIES[cell.kind]},
+            x=record["x"].numpy(), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
             grad_norm=grad_norms.get(name) if y is not None else None,
         )
     return trace
+
+
+# The recorded forward pass runs as a tf.function, traced once per model and probe settings and then reused:
+# the eager time loop costs several times a compiled forward pass (see bench/bench_probe.py).
+_COMPILED_FORWARDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> OrderedDict
+_COMPILED_PER_MODEL = 8
+
+
+def _recorded_forward(model, targets, interventions, with_gradients):
+    """-> forward(x [B, T, D], seq_len [B] or None, perturbations) -> (output, records), where records maps
+    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [B, T, n]} (tensors).
+
+    Compiled and cached per model while every layer is built; eager otherwise (a first call builds them).
+    """
+    target_names = tuple(layer.name for layer in targets)
+
+    def run(model, x, seq_len, perturbations):
+        layers = recurrent_layers(model)
+        session = _ProbeSession([layer for layer in layers if layer.name in target_names], interventions,
+                                with_gradients)
+        session.perturbations = perturbations
+        with observing(session):
+            if isinstance(model, (Recurrent, BiRNN)):
+                output = model(x, seq_len=seq_len, training=False)
+            else:
+                output = model(x, training=False)
+        records = {}
+        for name, (_, _, layer_x, lengths, unrolled) in session.records.items():
+            if lengths is None:
+                lengths = tf.fill([tf.shape(layer_x)[0]], tf.shape(layer_x)[1])
+            records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": unrolled.records}
+        return output, records
+
+    layers = recurrent_layers(model)
+    built = getattr(model, "built", True) and all(layer.built for layer in layers)
+    if not built or not tf.executing_eagerly():
+        return lambda x, seq_len, perturbations: run(model, x, seq_len, perturbations)
+    # hooks attached to the layers are traced into the function: a change of hooks needs a new trace
+    observers = tuple(o for layer in layers for o in active_observers(layer))
+    key = (target_names, interventions, with_gradients, tuple(id(o) for o in observers))
+    cache = _COMPILED_FORWARDS.setdefault(model, collections.OrderedDict())
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key][0]
+    model_ref = weakref.ref(model)  # the cache must not keep the model alive
+    compiled = tf.function(
+        lambda x, seq_len, perturbations: run(model_ref(), x, seq_len, perturbations), reduce_retracing=True
+    )
+    cache[key] = (compiled, observers)  # holding the observers keeps their ids unique while cached
+    while len(cache) > _COMPILED_PER_MODEL:
+        cache.popitem(last=False)
+    return compiled
 
 
 def _first_numpy(output):
@@ -455,12 +531,25 @@ class Hook:
             raise TypeError(f"`fn` must be callable; received {describe(fn)}.")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise RnnlabError(f"`every` must be a positive int (call every N batches); received {every!r}.")
-        self.fn, self.every, self.layers, self.models = fn, every, layers, models
+        self.fn, self.every, self.layers = fn, every, layers
+        self.models = [weakref.ref(m) for m in models]
         self.calls: dict[str, int] = {}  # per layer (and direction): forward calls seen
         self.active = True
         for layer in layers:
             attach_observer(layer, self)
-        _reset_compiled_functions(models)
+        # The hook hands NumPy arrays to Python (tf.py_function), which XLA cannot compile: models that
+        # compile their steps with XLA (Keras's default on a GPU) run without it while the hook is attached.
+        self._xla_models = []
+        for model in self._models():
+            if getattr(model, "jit_compile", False):
+                model.jit_compile = False
+                self._xla_models.append(weakref.ref(model))
+        _reset_compiled_functions(self._models())
+
+    def _models(self) -> list:
+        # the models given, plus every live model holding one of the layers (also ones built since)
+        given = [m for m in (ref() for ref in self.models) if m is not None]
+        return given + [m for m in _models_holding(self.layers) if all(m is not g for g in given)]
 
     # observer protocol
     def wants(self, layer) -> bool:
@@ -502,13 +591,34 @@ class Hook:
             self.active = False
             for layer in self.layers:
                 detach_observer(layer, self)
-            _reset_compiled_functions(self.models)
+            for model in (ref() for ref in self._xla_models):
+                if model is not None:
+                    model.jit_compile = True
+            _reset_compiled_functions(self._models())
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _models_holding(layers) -> list:
+    """Every live keras.Model that contains one of ``layers`` (nested models included).
+
+    Keras caches its traced train / test / predict functions on the model, and a layer does not know the
+    models it is part of: a hook on a layer must still reach them, or the cached functions would keep
+    taking the path without the hook (or with it, after removal).
+    """
+    wanted = {id(layer) for layer in layers}
+
+    def holds(model) -> bool:
+        try:
+            return any(id(layer) in wanted for layer in recurrent_layers(model))
+        except Exception:  # a half-constructed model: it has no traced functions either
+            return False
+
+    return [obj for obj in gc.get_objects() if isinstance(obj, keras.Model) and holds(obj)]
 
 
 def _reset_compiled_functions(models) -> None:

@@ -469,3 +469,135 @@ def bidirectional_rnn(
     if return_states:
         return output, _public_state(cell_fw, fw.state), _public_state(cell_bw, bw.state)
     return output
+
+
+# ------------------------------------------------ per-step gates (for probes)
+#
+# The same cells, one step at a time, returning every gate and state the way
+# rnnlab's probes name them (DESIGN.md "Names"), each [B, n]:
+#   SimpleRNN: pre_activation z, h
+#   LSTM:      input sig(i), candidate act(j), forget sig(f + forget_bias)
+#              (the value actually multiplied into c), output sig(o), c, h
+#   GRU:       reset r, update u, candidate, h
+# ``edit(t, name, value) -> value`` (interventions) replaces a quantity as soon
+# as it is computed, so everything after it in that step uses the new value;
+# t counts steps in the cell's reading order. These functions leave the
+# classes above untouched.
+
+Edit = Callable[[int, str, Array], Array]
+
+RECORD_NAMES = {
+    "simple_rnn": ("pre_activation", "h"),
+    "lstm": ("input", "candidate", "forget", "output", "c", "h"),
+    "gru": ("reset", "update", "candidate", "h"),
+}
+
+
+def cell_kind(cell: Cell) -> str:
+    if isinstance(cell, LSTMCell):
+        return "lstm"
+    if isinstance(cell, GRUCell):
+        return "gru"
+    return "simple_rnn"
+
+
+def _keep(t: int, name: str, value: Array) -> Array:
+    return value
+
+
+def step_records(cell: Cell, x_t: Array, state: tuple[Array, ...], t: int = 0, edit: Edit | None = None):
+    """[B, D], state tuple -> (output [B, n], new state tuple, records: name -> [B, n])."""
+    edit = edit or _keep
+    if isinstance(cell, LSTMCell):
+        c, h = state
+        n = cell.n_units
+        z = np.concatenate([x_t, h], axis=1) @ cell.w.matrix + cell.w.bias  # [B, 4n] blocks i, j, f, o
+        i = edit(t, "input", cell.sig(z[:, 0 * n : 1 * n]))
+        j = edit(t, "candidate", cell.act(z[:, 1 * n : 2 * n]))
+        f = edit(t, "forget", cell.sig(z[:, 2 * n : 3 * n] + cell.forget_bias))
+        o = edit(t, "output", cell.sig(z[:, 3 * n : 4 * n]))
+        c_new = edit(t, "c", c * f + i * j)
+        h_new = edit(t, "h", cell.act(c_new) * o)
+        records = {"input": i, "candidate": j, "forget": f, "output": o, "c": c_new, "h": h_new}
+        return h_new, (c_new, h_new), records
+    if isinstance(cell, GRUCell):
+        (h,) = state
+        n = cell.n_units
+        gates = cell.sig(np.concatenate([x_t, h], axis=1) @ cell.w.gates_matrix + cell.w.gates_bias)
+        r = edit(t, "reset", gates[:, :n])
+        u = edit(t, "update", gates[:, n:])
+        cand = edit(t, "candidate", cell.act(
+            np.concatenate([x_t, r * h], axis=1) @ cell.w.candidate_matrix + cell.w.candidate_bias))
+        h_new = edit(t, "h", u * h + (1.0 - u) * cand)
+        return h_new, (h_new,), {"reset": r, "update": u, "candidate": cand, "h": h_new}
+    (h,) = state
+    z = edit(t, "pre_activation", np.concatenate([x_t, h], axis=1) @ cell.w.matrix + cell.w.bias)
+    h_new = edit(t, "h", cell.act(z))
+    return h_new, (h_new,), {"pre_activation": z, "h": h_new}
+
+
+@dataclass(frozen=True)
+class RecordedLoop:
+    outputs: Array  # [B, T, n]; zero at t >= length in dynamic mode
+    state: tuple[Array, ...]  # final state (after step length-1 in dynamic mode)
+    lengths: Array | None  # [B] in dynamic mode, else None
+    records: dict  # name -> [B, T, n]; zero at t >= length (the probe convention)
+
+
+def run_loop_records(cell: Cell, x: Array, initial_state=None, dynamic: bool = False, seq_len=None,
+                     edit: Edit | None = None) -> RecordedLoop:
+    """[B, T, D] -> run_loop's result plus every gate and state of every step (see step_records)."""
+    x = _as64(x)
+    batch, time_steps, _ = x.shape
+    state = _state_tuple(cell, initial_state, batch)
+    lengths = None
+    if dynamic or seq_len is not None:
+        lengths = tflearn_lengths(x) if seq_len is None else np.asarray(seq_len, dtype=np.int64)
+    outputs = np.zeros((batch, time_steps, cell.n_units))
+    records = {name: np.zeros((batch, time_steps, cell.n_units)) for name in RECORD_NAMES[cell_kind(cell)]}
+    for t in range(time_steps):
+        out, new_state, step = step_records(cell, x[:, t, :], state, t, edit)
+        if lengths is not None:
+            valid = (t < lengths)[:, None]  # [B, 1]
+            out = np.where(valid, out, 0.0)
+            new_state = tuple(np.where(valid, s_new, s_old) for s_new, s_old in zip(new_state, state))
+            step = {k: np.where(valid, v, 0.0) for k, v in step.items()}
+        outputs[:, t, :] = out
+        for k, v in step.items():
+            records[k][:, t, :] = v
+        state = new_state
+    return RecordedLoop(outputs, state, lengths, records)
+
+
+def bidirectional_records(x: Array, cell_fw: Cell, cell_bw: Cell, dynamic: bool = False, seq_len=None,
+                          edit_fw: Edit | None = None, edit_bw: Edit | None = None):
+    """[B, T, D] -> (fw RecordedLoop, bw RecordedLoop with outputs and records back in original time order).
+
+    The bw state is the backward cell's state after reading step 0; edit_bw counts steps in the backward
+    cell's reading order.
+    """
+    x = _as64(x)
+    fw = run_loop_records(cell_fw, x, None, dynamic, seq_len, edit_fw)
+    lengths = fw.lengths
+    bw = run_loop_records(cell_bw, reverse_sequence(x, lengths), None, dynamic, lengths, edit_bw)
+    bw = RecordedLoop(
+        reverse_sequence(bw.outputs, lengths), bw.state, lengths,
+        {k: reverse_sequence(v, lengths) for k, v in bw.records.items()},
+    )
+    return fw, bw
+
+
+def intervention_edit(quantity: str, value: float, units=None, from_step: int = 0) -> Edit:
+    """-> an Edit setting ``quantity`` of ``units`` (None: all) to ``value`` at every step t >= from_step."""
+
+    def edit(t: int, name: str, current: Array) -> Array:
+        if name != quantity or t < from_step:
+            return current
+        out = current.copy()
+        if units is None:
+            out[:] = value
+        else:
+            out[:, list(units)] = value
+        return out
+
+    return edit
