@@ -9,6 +9,7 @@
 The library never imports streamlit.
 """
 
+import rnnlab._tensorflow  # noqa: F401  (first: TensorFlow without its start-up chatter)
 from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
 from rnnlab.checkpoint import load_weights
 from rnnlab.errors import RnnlabError

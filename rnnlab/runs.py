@@ -1,0 +1,400 @@
+"""The run store: every trained run in its own folder, written so that a crash never leaves half a file.
+
+    runs/<run-id>/
+        spec.json          the ExperimentSpec (ExperimentSpec.from_json reads it back)
+        history.csv        one row per epoch: epoch, loss, <metric>, val_loss, val_<metric>, seconds
+        meta.json          final metrics, how training ended, when, which samples the snapshots probe
+        model.keras        the trained model (loaded back with keras safe mode)
+        snapshots/epoch_0005.npz   probe traces at chosen epochs (Trace.save)
+        tb/                TensorBoard event files (tensorboard --logdir runs)
+
+    store = RunStore("runs")
+    run_id = store.save(spec, result)        # '20251125-031502-123-1a2b3c4d': sortable by time
+    store.list()                             # DataFrame, oldest first
+    run = store.load(run_id)                 # Run(spec, history, model, snapshots, meta)
+    store.compare(a, b); store.delete(run_id)
+
+Atomic writes: a new run is written into a hidden temporary folder and renamed into place; saving again
+into an existing run writes every file to a temporary name in the same folder first and only then
+``os.replace``-s them, so an error while writing leaves the previous files whole and readable.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from rnnlab.errors import RnnlabError
+from rnnlab.experiment import ExperimentSpec
+
+SPEC_FILE = "spec.json"
+HISTORY_FILE = "history.csv"
+META_FILE = "meta.json"
+MODEL_FILE = "model.keras"
+SNAPSHOT_DIR = "snapshots"
+TENSORBOARD_DIR = "tb"
+_TMP = ".tmp-"
+
+
+class RunNotFound(RnnlabError, KeyError):
+    """No run (or more than one) matches the id given."""
+
+    def __str__(self):  # KeyError would quote the message
+        return self.args[0] if self.args else ""
+
+
+@dataclass
+class Run:
+    """A stored run: id, folder, spec, history DataFrame, model (None when not loaded), snapshots epoch -> Trace."""
+
+    run_id: str
+    path: Path
+    spec: ExperimentSpec
+    history: pd.DataFrame
+    model: Any = None
+    snapshots: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def final_metrics(self) -> dict:
+        """The run's final metrics (loss, val_loss, ..., epochs, seconds)."""
+        return dict(self.meta.get("final_metrics", {}))
+
+    @property
+    def snapshot_indices(self) -> tuple:
+        """Which test samples (indices into the spec's test set) the snapshots probe."""
+        return tuple(self.meta.get("snapshot_indices", ()))
+
+
+def new_run_id(spec: ExperimentSpec, now: _dt.datetime | None = None) -> str:
+    """-> 'YYYYmmdd-HHMMSS-mmm-<spec hash>': UTC time to the millisecond, then 8 hex digits of the spec."""
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{spec.short_hash(8)}"
+
+
+def _save_model(model, path: str) -> None:
+    model.save(path)
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _save_snapshot(trace, path: str) -> None:
+    trace.save(path)
+
+
+def _temp_name(folder: Path, final_name: str) -> Path:
+    """A temporary name in ``folder`` that keeps the final suffix (Keras and NumPy insist on .keras / .npz)."""
+    return folder / f"{_TMP}{uuid.uuid4().hex[:8]}-{final_name}"
+
+
+def atomic_write(path, write: Callable[[str], None]) -> None:
+    """Write ``path`` by calling ``write(temp_path)`` on a temporary file in the same folder, then os.replace.
+
+    If ``write`` fails, the temporary file is removed and ``path`` keeps its previous content.
+    """
+    path = Path(path)
+    temp = _temp_name(path.parent, path.name)
+    try:
+        write(str(temp))
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    return value
+
+
+def _flatten(value, prefix="") -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+class RunStore:
+    """runs/<run-id>/ folders: save, list, load, delete, compare (see the module docstring)."""
+
+    def __init__(self, root="runs"):
+        self.root = Path(root)
+
+    # ---- writing
+    def save(self, spec: ExperimentSpec, result, run_id: str | None = None, *, save_model: bool = True) -> str:
+        """spec + TrainResult -> run id. With ``run_id`` of an existing run, its files are replaced atomically
+        (e.g. a checkpoint after each epoch); otherwise a new run folder appears whole or not at all."""
+        if run_id is not None and (self.root / run_id).is_dir():
+            self._write_files(self.root / run_id, run_id, spec, result, save_model)
+            return run_id
+        self.root.mkdir(parents=True, exist_ok=True)
+        run_id = run_id or new_run_id(spec)
+        while (self.root / run_id).exists():  # two saves within a millisecond
+            run_id = new_run_id(spec)
+        staging = self.root / f"{_TMP}{run_id}"
+        staging.mkdir()
+        try:
+            self._write_files(staging, run_id, spec, result, save_model)
+            os.replace(staging, self.root / run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return run_id
+
+    def _write_files(self, folder: Path, run_id: str, spec, result, save_model: bool) -> None:
+        history = result.history
+        snapshots = {int(e): t for e, t in (result.snapshots or {}).items() if hasattr(t, "save")}
+        meta = {
+            "run_id": run_id,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "describe": spec.describe(),
+            "final_metrics": _jsonable(result.final_metrics),
+            "stopped_early": bool(result.stopped_early),
+            "diverged": bool(getattr(result, "diverged", False)),
+            "message": result.message,
+            "seconds": float(getattr(result, "seconds", 0.0)),
+            "snapshot_epochs": sorted(snapshots),
+            "snapshot_indices": list(getattr(result, "snapshot_indices", ())),
+            "has_model": bool(save_model and result.model is not None),
+            "rnnlab_version": _version(),
+        }
+        old_meta = folder / META_FILE
+        if old_meta.exists():  # an update keeps the creation time
+            try:
+                meta["created"] = json.loads(old_meta.read_text())["created"]
+            except (OSError, ValueError, KeyError):
+                pass
+        staged: list[tuple[Path, Path]] = []  # (temporary, final)
+
+        def stage(final: Path, write: Callable[[str], None]) -> None:
+            temp = _temp_name(final.parent, final.name)
+            staged.append((temp, final))
+            write(str(temp))
+
+        try:
+            if meta["has_model"]:
+                stage(folder / MODEL_FILE, lambda p: _save_model(result.model, p))
+            if snapshots:
+                (folder / SNAPSHOT_DIR).mkdir(exist_ok=True)
+            for epoch, trace in snapshots.items():
+                stage(folder / SNAPSHOT_DIR / f"epoch_{epoch:04d}.npz", lambda p, t=trace: _save_snapshot(t, p))
+            stage(folder / HISTORY_FILE, lambda p: _write_text(p, history.to_csv(index=False)))
+            stage(folder / SPEC_FILE, lambda p: _write_text(p, spec.to_json()))
+            tb_new = folder / f"{_TMP}{uuid.uuid4().hex[:8]}-{TENSORBOARD_DIR}"
+            staged.append((tb_new, folder / TENSORBOARD_DIR))
+            _write_tensorboard(tb_new, history)
+            stage(folder / META_FILE, lambda p: _write_text(p, json.dumps(meta, indent=2)))
+        except BaseException:
+            for temp, _ in staged:
+                if temp.is_dir():
+                    shutil.rmtree(temp, ignore_errors=True)
+                else:
+                    temp.unlink(missing_ok=True)
+            raise
+        for temp, final in staged:  # meta.json last: a run with meta is complete
+            if temp.is_dir():
+                if final.exists():
+                    trash = folder / f"{_TMP}old-{uuid.uuid4().hex[:8]}"
+                    os.replace(final, trash)
+                    os.replace(temp, final)
+                    shutil.rmtree(trash, ignore_errors=True)
+                else:
+                    os.replace(temp, final)
+            else:
+                os.replace(temp, final)
+
+    # ---- reading
+    def run_ids(self) -> list[str]:
+        """-> every complete run id, oldest first."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / META_FILE).is_file()
+        )
+
+    def resolve(self, run_id: str) -> str:
+        """'latest', a full id or a unique prefix -> the full run id (RunNotFound otherwise)."""
+        ids = self.run_ids()
+        if run_id == "latest":
+            if not ids:
+                raise RunNotFound(f"no runs in {self.root}/ yet; train one first (rnnlab train SPEC.json).")
+            return ids[-1]
+        if run_id in ids:
+            return run_id
+        matches = [i for i in ids if i.startswith(run_id)] if run_id else []
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise RunNotFound(f"run id {run_id!r} is ambiguous in {self.root}/: it starts {len(matches)} runs.")
+        hint = f"; the latest is {ids[-1]!r}" if ids else " (there are no runs yet)"
+        raise RunNotFound(f"no run {run_id!r} in {self.root}/{hint}.")
+
+    def list(self) -> pd.DataFrame:
+        """-> DataFrame, one row per run, oldest first: run_id, created, dataset, layers, epochs, loss,
+        val_loss, val_accuracy / val_mae, stopped_early, message."""
+        rows = []
+        for run_id in self.run_ids():
+            folder = self.root / run_id
+            try:
+                meta = json.loads((folder / META_FILE).read_text())
+                spec = json.loads((folder / SPEC_FILE).read_text())
+            except (OSError, ValueError):
+                continue
+            final = meta.get("final_metrics", {})
+            row = {
+                "run_id": run_id,
+                "created": meta.get("created"),
+                "dataset": spec.get("dataset"),
+                "layers": meta.get("describe", "").split(": ", 1)[-1],
+                "epochs": final.get("epochs"),
+                "loss": final.get("loss"),
+                "val_loss": final.get("val_loss"),
+            }
+            for key in ("val_accuracy", "val_mae"):
+                if key in final:
+                    row[key] = final[key]
+            row.update(stopped_early=meta.get("stopped_early"), message=meta.get("message"))
+            rows.append(row)
+        columns = ["run_id", "created", "dataset", "layers", "epochs", "loss", "val_loss", "val_accuracy", "val_mae",
+                   "stopped_early", "message"]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame
+
+    def load(self, run_id: str, *, load_model: bool = True) -> Run:
+        """run id (or 'latest' / a unique prefix) -> Run; the model is loaded with Keras safe mode."""
+        import keras
+
+        import rnnlab  # noqa: F401  (registers rnnlab's layers for deserialisation)
+
+        run_id = self.resolve(run_id)
+        folder = self.root / run_id
+        spec = ExperimentSpec.from_json((folder / SPEC_FILE).read_text())
+        history = pd.read_csv(folder / HISTORY_FILE)
+        meta = json.loads((folder / META_FILE).read_text())
+        model = None
+        if load_model and (folder / MODEL_FILE).is_file():
+            model = keras.models.load_model(folder / MODEL_FILE, safe_mode=True)
+        return Run(run_id=run_id, path=folder, spec=spec, history=history, model=model,
+                   snapshots=self._load_snapshots(folder), meta=meta)
+
+    @staticmethod
+    def _load_snapshots(folder: Path) -> dict:
+        directory = folder / SNAPSHOT_DIR
+        if not directory.is_dir():
+            return {}
+        try:
+            from rnnlab.probes import Trace
+        except ImportError:
+            Trace = None
+        snapshots = {}
+        for path in sorted(directory.glob("epoch_*.npz")):
+            epoch = int(path.stem.split("_")[1])
+            if Trace is not None:
+                snapshots[epoch] = Trace.load(path)
+            else:
+                with np.load(path, allow_pickle=False) as data:
+                    snapshots[epoch] = {k: data[k] for k in data.files}
+        return snapshots
+
+    # ---- managing
+    def delete(self, run_id: str) -> str:
+        """Remove a run (renamed away first, so it disappears from list() at once). -> the id deleted."""
+        run_id = self.resolve(run_id)
+        trash = self.root / f"{_TMP}deleted-{run_id}-{uuid.uuid4().hex[:6]}"
+        os.replace(self.root / run_id, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+        return run_id
+
+    def compare(self, a: str, b: str, *, all_settings: bool = False) -> pd.DataFrame:
+        """Two runs -> DataFrame indexed by name, columns kind ('setting' | 'metric'), <run a>, <run b>, differs.
+
+        Rows: the spec settings that differ (all of them with ``all_settings``; names like
+        'layers[0].n_units'), then every final metric ('epochs_trained' and 'train_seconds' for the
+        final metrics 'epochs' and 'seconds', which would clash with the settings).
+        """
+        a, b = self.resolve(a), self.resolve(b)
+        if a == b:
+            raise RnnlabError(f"compare needs two different runs; received {a!r} twice.")
+        metas = [json.loads((self.root / r / META_FILE).read_text()) for r in (a, b)]
+        specs = [_flatten(ExperimentSpec.from_json((self.root / r / SPEC_FILE).read_text()).to_dict()) for r in (a, b)]
+        rows = []
+        for name in list(dict.fromkeys([*specs[0], *specs[1]])):
+            va, vb = specs[0].get(name), specs[1].get(name)
+            if all_settings or va != vb:
+                rows.append({"name": name, "kind": "setting", a: _show(va), b: _show(vb), "differs": va != vb})
+        finals = [m.get("final_metrics", {}) for m in metas]
+        for name in list(dict.fromkeys([*finals[0], *finals[1]])):
+            va, vb = finals[0].get(name), finals[1].get(name)
+            label = {"epochs": "epochs_trained", "seconds": "train_seconds"}.get(name, name)  # not the settings
+            rows.append({"name": label, "kind": "metric", a: va, b: vb, "differs": va != vb})
+        return pd.DataFrame(rows, columns=["name", "kind", a, b, "differs"]).set_index("name")
+
+
+def _show(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+def _version() -> str:
+    import rnnlab
+
+    return getattr(rnnlab, "__version__", "")
+
+
+def _write_tensorboard(directory: Path, history: pd.DataFrame) -> None:
+    """history -> TensorBoard scalars (one per column, step = epoch) in ``directory``.
+
+    Written with the core ``tf.summary.write`` and the scalar plugin's metadata, so the ``tensorboard``
+    package is needed only to look at them, not to write them.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework import summary_pb2
+
+    metadata = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
+        data_class=summary_pb2.DATA_CLASS_SCALAR,
+    )
+
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = tf.summary.create_file_writer(str(directory))
+    try:
+        with writer.as_default():
+            for row in history.to_dict("records"):
+                step = int(row["epoch"])
+                for name, value in row.items():
+                    if name != "epoch" and value is not None and np.isfinite(value):
+                        tf.summary.write(name, tf.constant(float(value), tf.float32), step=step, metadata=metadata)
+        writer.flush()
+    finally:
+        writer.close()
