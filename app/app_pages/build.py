@@ -1,0 +1,261 @@
+"""Build: the data (sample or your own), the layer stack with every argument, shapes, code and spec JSON."""
+
+import inspect
+
+import streamlit as st
+
+from app import components as ui
+from app import layer_editor, services, state
+
+PAGE = "build"
+MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
+
+st.title("Build")
+st.caption("Choose the data, stack the layers. Every change is in the address bar at once: copy it to share.")
+
+
+def generator_options(name: str, options: dict) -> dict:
+    """Widgets for a synthetic set's generator arguments (T, delay, ...) -> the options that differ."""
+    from rnnlab import datasets
+
+    function = datasets.make_variable_length if name == "variable_length_prepadded" else datasets.GENERATORS[name]
+    params = [p for p in inspect.signature(function).parameters.values() if p.name not in ("n_samples", "seed", "padding")]
+    chosen = {}
+    columns = st.columns(max(1, min(4, len(params))))
+    for index, param in enumerate(params):
+        default = param.default
+        value = options.get(param.name, default)
+        column = columns[index % len(columns)]
+        key = state.key(PAGE, f"gen_{param.name}")
+        if isinstance(default, bool):
+            value = column.checkbox(param.name, bool(value), key=key)
+        elif isinstance(default, float):
+            value = column.number_input(param.name, value=float(value), key=key, format="%.3g")
+        elif default is None or isinstance(default, int):
+            shown = 0 if value is None else int(value)
+            value = column.number_input(param.name + (" (0 = default)" if default is None else ""), min_value=0,
+                                        max_value=max(1000, shown), value=shown, key=key)
+            value = None if default is None and value == 0 else int(value)
+        else:
+            continue
+        if value != default:
+            chosen[param.name] = value
+    return chosen
+
+
+def sample_data(spec):
+    from rnnlab import datasets
+
+    names = datasets.names()
+    current = spec.dataset if spec.dataset in names else names[0]
+    name = st.selectbox("Data set", names, index=names.index(current), key=state.key(PAGE, "dataset"),
+                        format_func=lambda n: f"{services.sample_info(n).title} ({n})")
+    info = services.sample_info(name)
+    st.markdown(f"**{info.title}**, task: *{info.task}*. {info.description}")
+    st.caption(f"What it teaches: {info.what_it_teaches}  \nSource: {info.source}")
+    options = dict(spec.dataset_options) if name == spec.dataset else {}
+    generated = sorted(set(options) - {"n_samples", "n_test", "data_seed", "generate"})
+    can_generate = name in datasets.GENERATORS
+    train_size = services.load_sample(name, "train").n_samples
+    generate = False
+    if can_generate:
+        generate = st.toggle("Generate a fresh set (choose the generator's settings)",
+                             value=bool(generated or options.get("generate")), key=state.key(PAGE, "generate"),
+                             help="Off: the shipped file's train / test split. On: datasets.generate(name, ...).")
+    a, b, c = st.columns(3)
+    current_n = int(options.get("n_samples") or 0)
+    limit = max(20_000 if generate else train_size, current_n)  # a larger value is kept; validation says why
+    n_samples = a.number_input(
+        f"n_samples (training sequences, 0 = {'1000' if generate else f'all {train_size}'})", 0, limit,
+        current_n, step=50, key=state.key(PAGE, "n_samples"),
+        help="How many training sequences to use (fewer trains faster).")
+    n_test = b.number_input("n_test (test sequences, 0 = default)", 0, max(5_000, int(options.get("n_test") or 0)),
+                            int(options.get("n_test") or 0), step=50,
+                            key=state.key(PAGE, "n_test"),
+                            help="Default: the whole test split, or about n_samples / 4 when n_samples is set.")
+    data_seed = c.number_input("data_seed", 0, 2**31 - 1, int(options.get("data_seed") or 0),
+                               key=state.key(PAGE, "data_seed"), help="Which random subset / which generated set.")
+    chosen = {}
+    if generate:
+        chosen = generator_options(name, options)
+        if not chosen:
+            chosen["generate"] = True
+    if n_samples:
+        chosen["n_samples"] = int(n_samples)
+    if n_test:
+        chosen["n_test"] = int(n_test)
+    if data_seed:
+        chosen["data_seed"] = int(data_seed)
+    return spec.replace(dataset=name, dataset_options=chosen)
+
+
+def own_data(spec):
+    st.caption(
+        f"Limits: {MAX_UPLOAD_MB} MB per file (server.maxUploadSize); at most 20,000 sequences, 1,000 steps, "
+        "1,000 features and 50 million values. Values must be finite numbers; sequences are zero-padded at the "
+        "end. Your file stays in this browser session only (it cannot travel in a link)."
+    )
+    upload = st.file_uploader("CSV (one row per sequence and time step) or NPZ (x [N, T, D], y, optional lengths)",
+                              type=["csv", "npz"], key="build_data_upload")
+    with st.expander("CSV columns and task"):
+        a, b, c, d = st.columns(4)
+        id_column = a.text_input("id_column", "sequence_id", key="build_csv_id")
+        time_column = b.text_input("time_column (empty: file order)", "t", key="build_csv_time")
+        label_column = c.text_input("label_column (comma-separated for several)", "label", key="build_csv_label")
+        task = d.selectbox("task", ["infer", "classification", "regression", "sequence_labelling"], key="build_csv_task")
+    if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
+                 "Use fewer sequences, or save it as a compressed NPZ.")
+        upload = None
+    if upload is not None:
+        options = {"task": None if task == "infer" else task}
+        if upload.name.lower().endswith(".csv"):
+            labels = [s.strip() for s in label_column.split(",") if s.strip()]
+            options.update(id_column=id_column.strip(), time_column=time_column.strip() or None,
+                           label_column=labels[0] if len(labels) == 1 else tuple(labels))
+        with ui.guard(f"Reading {upload.name}"):
+            dataset = services.parse_upload(upload.getvalue(), upload.name, tuple(sorted(options.items())))
+            token = f"{ui.UPLOAD_PREFIX}{upload.name}"
+            state.set_uploaded_dataset(dataset, token)
+            spec = spec.replace(dataset=token, dataset_options={})
+    if state.uploaded_dataset() is None:
+        st.info("Upload a file to use your own data; until then the experiment keeps its current data.")
+    elif not ui.is_upload(spec.dataset):
+        spec = spec.replace(dataset=state.uploaded_token(), dataset_options={})
+    return spec
+
+
+def preview(train) -> None:
+    from rnnlab import plots
+
+    rows = min(services.PREVIEW_ROWS, train.n_samples)
+    x = train.x[:rows]
+    classes = f", {train.n_classes} classes" if train.n_classes else ""
+    st.markdown(
+        f"**{train.n_samples} training sequences**, x [N, T, D] = [{train.n_samples}, {train.time_steps}, "
+        f"{train.n_features}], task *{train.task}*{classes}; features: {', '.join(train.feature_names[:12])}"
+        f"{' ...' if len(train.feature_names) > 12 else ''}."
+    )
+    for warning in train.warnings[:10]:
+        st.warning(warning)
+    fig = plots.padding_grid(x, services.preview_lengths(x, train.lengths[:rows]),
+                             title=f"The first {rows} sequences: real steps, zeros and padding")
+    ui.figure(fig, key="build_padding_grid")
+
+
+def shapes(spec, train) -> None:
+    from rnnlab.experiment import build_model
+
+    def build():
+        model = build_model(spec, dataset=train, time_steps=train.time_steps, compile=False)
+        rows = []
+        for layer in model.layers:
+            output = getattr(layer, "output", None)
+            shape = tuple(getattr(output, "shape", ()) or ())
+            text = "[" + ", ".join("B" if d is None else str(d) for d in shape) + "]"
+            rows.append({"layer": layer.name, "type": type(layer).__name__, "output shape": text,
+                         "parameters": int(layer.count_params()) if layer.built else 0})
+        return rows
+
+    rows = state.memo("build_shapes", (spec.to_json(), train.name, train.n_features, train.time_steps), build)
+    st.markdown(" → ".join(f"`{r['layer']}` {r['output shape']}" for r in rows))
+    st.dataframe(rows, hide_index=True, key="build_shapes_table")
+
+
+def python_code(spec) -> str:
+    """spec.python_code(), with the uploaded file's real name and the app's (seeded) train / test split."""
+    code = spec.python_code()
+    if not ui.is_upload(spec.dataset):
+        return code
+    name = spec.dataset[len(ui.UPLOAD_PREFIX):]
+    loader = "load_npz" if name.lower().endswith(".npz") else "load_csv"
+    ours = [
+        f"data = datasets.{loader}({name!r})  # the file you uploaded",
+        "import numpy as np  # the same seeded split as rnnlab.training.split_dataset",
+        f"order = np.random.default_rng([{spec.seed}, 7]).permutation(data.n_samples)",
+        f"n_test = int(round({spec.validation_split!r} * data.n_samples))",
+        "train, test = data.subset(np.sort(order[n_test:])), data.subset(np.sort(order[:n_test]))",
+    ]
+    lines, replaced = [], False
+    for line in code.splitlines():
+        if line.startswith(("data = datasets.load_csv(", "data = datasets.load_npz(", "train = datasets.load(")):
+            lines += ours
+            replaced = True
+        elif replaced and line.startswith(("n_test = round(", "train, test = data.subset(range(n_test",
+                                           "test = datasets.load(")):
+            continue
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def spec_json(spec) -> None:
+    from rnnlab.experiment import ExperimentSpec
+
+    left, right = st.columns(2)
+    left.download_button("Download spec JSON", spec.to_json(), file_name=f"rnnlab-spec-{spec.short_hash()}.json",
+                         mime="application/json", key="build_spec_download", icon=":material/download:")
+    upload = right.file_uploader("Load a spec JSON", type=["json"], key="build_spec_upload")
+    if upload is None:
+        return
+
+    def read():
+        try:
+            return ExperimentSpec.from_json(upload.getvalue().decode("utf-8", errors="replace")), None
+        except Exception as error:  # noqa: BLE001 - shown below
+            return None, ui.error_message(f"{upload.name} is not a usable spec", error)
+
+    loaded, problem = state.memo("spec_upload", upload.file_id, read)
+    if problem:
+        st.error(problem)
+    elif state.first_time(upload.file_id):
+        state.set_spec(loaded, reset_widgets=True)
+        state.set_lesson(None)
+        state.flash("success", f"Loaded {upload.name}: {loaded.describe()}.")
+        st.rerun()
+
+
+spec = state.spec()
+new_spec = spec
+train = None
+
+with ui.guard("Data"):
+    st.header("1. Data", divider="gray")
+    own = ui.is_upload(spec.dataset)
+    source = st.radio("Source", ["Sample data", "Your own file (CSV / NPZ)"], index=int(own), horizontal=True,
+                      key=state.key(PAGE, "source"), label_visibility="collapsed")
+    new_spec = sample_data(spec) if source == "Sample data" else own_data(spec)
+    if new_spec != spec:
+        state.set_spec(new_spec)
+    train, _ = ui.experiment_data(new_spec)
+    preview(train)
+
+with ui.guard("Layers"):
+    st.header("2. Layers", divider="gray")
+    task = None
+    if train is not None:
+        try:
+            task = new_spec.task(train)
+        except Exception:  # noqa: BLE001 - the validation below says what is wrong
+            task = None
+    layers = layer_editor.edit_layers(new_spec, task)
+    if layers != new_spec.layers:
+        new_spec = new_spec.replace(layers=layers)
+        state.set_spec(new_spec)
+
+with ui.guard("This stack cannot be built"):
+    st.header("3. Shapes", divider="gray")
+    if train is None:
+        st.info("Choose data that loads to see the shapes.")
+    else:
+        new_spec.validate(dataset_info=train)
+        shapes(new_spec, train)
+        st.caption("B = batch (any size). The head (FullyConnected) follows the task of the data.")
+
+with ui.guard("Code"):
+    st.header("4. The same experiment in rnnlab code", divider="gray")
+    st.code(python_code(new_spec), language="python")
+
+with ui.guard("Spec JSON"):
+    st.header("5. Spec JSON", divider="gray")
+    spec_json(new_spec)

@@ -1,0 +1,117 @@
+"""Gates: every gate of a layer and direction per time step, saturation, and interventions (before / after)."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import components as ui
+from app import state
+
+PAGE = "gates"
+GATES = {"lstm": ("input", "forget", "output", "candidate"), "gru": ("reset", "update", "candidate"), "simple_rnn": ()}
+RANGES = {"input": (0.0, 1.0), "forget": (0.0, 1.0), "output": (0.0, 1.0), "reset": (0.0, 1.0), "update": (0.0, 1.0),
+          "candidate": (-1.0, 1.0)}
+
+st.title("Gates")
+run = ui.need_run("The Gates page")
+if run is None:
+    st.stop()
+ui.run_banner(run)
+
+
+def intervened(run, pool, layer_key: str, quantity: str, value: float, units, from_step: int, b: int):
+    """Probe sample b with the intervention -> Trace (memoised per session)."""
+    import rnnlab
+
+    name, _, direction = layer_key.partition("/")
+    intervention = rnnlab.Intervention(name, quantity, float(value), units=tuple(units) if units else None,
+                                       from_step=int(from_step), direction=direction or None)
+    key = (run.run_id, layer_key, quantity, float(value), tuple(units), int(from_step), int(b))
+    return state.memo("intervention", key, lambda: rnnlab.probe(run.model, pool.x[b : b + 1], interventions=[intervention]))
+
+
+def output_change(before: np.ndarray, after: np.ndarray, pool, b: int, record, start: int) -> None:
+    """Show the model output before and after: a line chart for per-step outputs, a table otherwise."""
+    from rnnlab import plots
+
+    if before.ndim == 2:  # [T, k] per-step outputs (sequence labelling)
+        fig = plots.intervention_before_after(before, after, start, valid=record.valid[b], state_name="model output",
+                                              title="Model output per step: before vs after the intervention")
+        ui.figure(fig, key="gates_output_change")
+        return
+    rows = {"output": [f"{i}" for i in range(before.shape[-1])], "before": before, "after": after,
+            "change": after - before}
+    if pool.task == "classification":
+        rows["output"] = list(pool.class_names) if pool.class_names else [f"class {i}" for i in range(len(before))]
+        target = int(pool.y[b])
+        st.markdown(f"Predicted class: **{rows['output'][int(np.argmax(before))]}** before, "
+                    f"**{rows['output'][int(np.argmax(after))]}** after (true: {rows['output'][target]}).")
+    else:
+        st.markdown(f"Target {np.round(np.asarray(pool.y[b]).ravel(), 4).tolist()}; prediction "
+                    f"{np.round(before, 4).tolist()} before, {np.round(after, 4).tolist()} after.")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="gates_output_table")
+
+
+with ui.guard("Gates"):
+    from rnnlab import plots
+
+    pool = ui.probe_pool(run)
+    trace = ui.run_trace(run)
+    top = st.columns([1.4, 1.6, 1])
+    with top[0]:
+        layer = ui.layer_choice(trace, key="gates_layer", label="Layer and direction")
+    record = trace.layers[layer]
+    batch, time_steps, n_units = record.quantities["h"].shape
+    b = top[1].selectbox("Sample", list(range(batch)), key=f"gates_sample_{batch}",
+                         format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
+    gate_names = GATES[record.kind]
+    if gate_names:
+        gates = {g: record.quantities[g][b] for g in gate_names}
+        fig = plots.gate_heatmaps(gates, record.valid[b], title=f"{layer}: gates of sample {b} per unit over time")
+        ui.figure(fig, key="gates_heatmaps")
+        fig = plots.gate_saturation({g: record.quantities[g] for g in gate_names}, record.valid,
+                                    title=f"{layer}: gate saturation over {batch} samples")
+        ui.figure(fig, key="gates_saturation")
+    else:
+        st.info("A SimpleRNN has no gates: h = activation([x_t, h] @ W + b). Here is its pre-activation instead.")
+        fig = plots.state_heatmap(record.quantities["pre_activation"][b], record.valid[b], state_name="pre_activation",
+                                  title=f"{layer}: pre-activation of sample {b}")
+        ui.figure(fig, key="gates_preactivation")
+
+with ui.guard("Intervention"):
+    st.subheader("Intervene: fix a gate or silence a unit from step t on")
+    st.caption("The model runs again on this sample with the chosen gate or state held at a value (for the "
+               "chosen units, from the chosen step on); everything computed after it changes accordingly.")
+    quantities = list(record.quantities)
+    with st.form("gates_intervention_form", border=True):
+        a, c, d = st.columns([1, 1.4, 1.6])
+        default_q = "forget" if "forget" in quantities else quantities[-1]
+        quantity = a.selectbox("Gate or state", quantities, index=quantities.index(default_q), key="gates_iv_quantity",
+                               help="A gate (e.g. forget) or a state (h, c). Setting h to 0 silences units.")
+        low, high = RANGES.get(quantity, (-1.0, 1.0))
+        value = a.number_input("Value", min_value=-10.0, max_value=10.0, value=0.0, step=0.1, key="gates_iv_value",
+                               help=f"The value to hold (this gate's natural range is {low:g}..{high:g}).")
+        units = c.multiselect("Units (none = all units)", list(range(n_units)), key=f"gates_iv_units_{layer}",
+                              help="Only these units are changed.")
+        from_step = d.slider("From step t", 0, time_steps - 1, min(time_steps - 1, time_steps // 3),
+                             key=f"gates_iv_step_{time_steps}")
+        applied = st.form_submit_button("Apply the intervention", type="primary")
+    if applied:
+        state.remember("gates_intervention", (run.run_id, layer, b, quantity, float(value), tuple(units), int(from_step)))
+    last = state.recall("gates_intervention")
+    if last is not None and last[:3] == (run.run_id, layer, b):
+        _, _, _, quantity, value, units, from_step = last
+        after = intervened(run, pool, layer, quantity, value, units, from_step, b)
+        before_h = record.quantities["h"][b]
+        after_h = after.layers[layer].quantities["h"][0]
+        which = f"units {list(units)}" if units else "all units"
+        fig = plots.intervention_before_after(before_h, after_h, from_step, valid=record.valid[b], state_name="h",
+                                              title=f"{layer}: h with {quantity} = {value:g} ({which}) from t={from_step}")
+        ui.figure(fig, key="gates_iv_states")
+        output_change(np.asarray(trace.output)[b], np.asarray(after.output)[0], pool, b, record, from_step)
+    else:
+        st.caption("Choose an intervention and press Apply: the result shows here for this layer and sample.")
+
+    st.download_button("Download this layer's trace (CSV)", ui.lazy(ui.trace_csv, trace, layer),
+                       file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
+                       key="gates_trace_csv", icon=":material/download:")

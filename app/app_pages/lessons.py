@@ -1,0 +1,51 @@
+"""Lessons (landing page): presets that load a whole experiment in one click, and what to look for."""
+
+import streamlit as st
+
+from app import components as ui
+from app import lessons
+
+st.title("rnnlab: recurrent networks with every gate visible")
+st.markdown(
+    "TFLearn's recurrent layers (simple_rnn, lstm, gru, bidirectional_rnn) on TensorFlow 2, with every gate "
+    "and state of every time step on screen. Pick a lesson: **Load** sets up the whole experiment (data, "
+    "layers, training settings); **Load and train** also starts training and takes you to the Train page. "
+    "Then open the page the lesson points to."
+)
+
+with ui.guard("Lessons"):
+    from rnnlab.experiment import PRESET_DESCRIPTIONS, PRESETS
+
+    columns = st.columns(2, gap="medium")
+    for index, lesson in enumerate(lessons.LESSONS):
+        with columns[index % 2].container(border=True):
+            st.subheader(lesson.title)
+            st.markdown(lesson.look_for)
+            spec = PRESETS[lesson.preset]
+            st.caption(f"{PRESET_DESCRIPTIONS.get(lesson.preset, '')} `{spec.describe()}`, {spec.epochs} epochs.")
+            left, right, extra = st.columns([1, 1.4, 1.6])
+            load = left.button("Load", key=f"lessons_load_{lesson.key}")
+            train = right.button("Load and train", key=f"lessons_train_{lesson.key}", type="primary")
+            other = None
+            for label, preset in lesson.also:
+                if extra.button(label, key=f"lessons_{preset}"):
+                    other = preset
+            if load or train or other:
+                ui.load_preset(other or lesson.preset, lesson.key, train=train)
+
+with st.expander("Limits of this lab"):
+    st.markdown(
+        """
+- **Uploads**: at most 50 MB per file (`server.maxUploadSize` in `.streamlit/config.toml`); at most 20,000
+  sequences, 1,000 time steps, 1,000 features and 50 million values; finite numbers only. An uploaded file
+  lives in your browser session only: a shared link carries every setting, but not your file.
+- **Models**: at most 8 recurrent layers of at most 1,024 units; epochs, batch size and learning rate within
+  the ranges `ExperimentSpec.validate()` accepts. Training runs on the server's CPU (or GPU), one training
+  at a time per browser session.
+- **Looking inside**: the States, Gates and Gradients pages probe the first 48 held-out sequences; the epoch
+  slider replays the first 16 (snapshots recorded while training).
+- **Memory**: a session keeps its last 8 runs (models included). The run store on the server's disk keeps
+  a run only when you press *Save*; it is shared with the `rnnlab` command line.
+- A session's results are its own: other people using the app at the same time never see them.
+"""
+    )

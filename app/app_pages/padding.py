@@ -1,0 +1,159 @@
+"""Padding lab: where each sequence really ends, what dynamic mode computes, and the classic pitfalls."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import components as ui
+from app import services, state
+
+PAGE = "pad"
+SOURCES = {
+    "variable_length": "Random walks, zero-padded at the end (post-padding)",
+    "variable_length_prepadded": "The same walks, zero-padded at the front (pre-padding)",
+    "experiment": "The current experiment's data",
+}
+
+st.title("Padding lab")
+st.markdown(
+    "With `dynamic=True` a layer infers each sequence's length from zero padding: TFLearn **counts the steps "
+    "that are not all zero**; its documentation says it *stops at the first step with a value of 0*. The two "
+    "readings agree on clean post-padded data and part ways as soon as a real step is all zeros or the padding "
+    "sits at the front. Layers here are fresh (seeded, untrained): padding is about the computation, not training."
+)
+
+
+def batch_for(source: str, rows: int, start: int):
+    """-> (name, x [B, T, D], true lengths [B]) for the chosen source."""
+    if source == "experiment":
+        train, _ = ui.experiment_data(state.spec())
+        data = train
+    else:
+        data = services.load_sample(source, "train")
+    stop = min(data.n_samples, start + rows)
+    return data.name, data.x[start:stop], data.lengths[start:stop]
+
+
+with ui.guard("Padding lab"):
+    from rnnlab import padding, plots
+
+    c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1.4])
+    source = c1.selectbox("Data", list(SOURCES), format_func=SOURCES.get, key="pad_source")
+    rows = c2.number_input("Samples", 2, 24, 8, key="pad_rows")
+    start = c3.number_input("From sample", 0, 10_000, 0, key="pad_start")
+    name, x, lengths = batch_for(source, int(rows), int(start))
+    batch, time_steps, _ = x.shape
+    zero = c4.number_input("Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1, key=f"pad_zero_{time_steps}",
+                           help="Sets every feature of that step to 0 in the first two samples: a silent frame "
+                                "or a real reading of 0, which dynamic mode cannot tell from padding.")
+    if zero >= 0:
+        x = services.insert_zero_step(x, tuple(range(min(2, batch))), int(zero))
+
+    st.header("1. Where does each sequence end?", divider="gray")
+    report = padding.padding_report(x)
+    readings = {"true": lengths, "TFLearn (count of non-zero steps)": report.tflearn,
+                "stop at first zero": report.first_zero}
+    fig = plots.padding_grid(x, readings, title=f"{name}: samples {start}..{start + batch - 1}, real steps and padding")
+    ui.figure(fig, key="pad_grid")
+    table = pd.DataFrame({
+        "sample": np.arange(start, start + batch),
+        "true length": lengths,
+        "TFLearn's inferred length": report.tflearn,
+        "stop at first zero": report.first_zero,
+        "after last non-zero step": report.trailing,
+        "leading zero steps": report.leading_padding,
+        "readings disagree": report.disagree | (report.tflearn != lengths),
+    })
+    flagged = table["readings disagree"].to_numpy()
+    st.dataframe(
+        table.style.apply(lambda row: ["background-color: #FBE3D6" if row["readings disagree"] else "" for _ in row],
+                          axis=1),
+        hide_index=True, key="pad_table",
+    )
+    if flagged.any():
+        for b in np.flatnonzero(flagged):
+            st.markdown(f"- **Row {b}**: {report.explain(int(b))}" + (
+                f" (its true length is {int(lengths[b])})" if report.tflearn[b] != lengths[b] else ""))
+    else:
+        st.success("Every reading agrees with the true lengths: clean post-padded data. Try the pre-padded "
+                   "walks, or insert an all-zero step.")
+
+    st.header("2. Step by step: dynamic on and off", divider="gray")
+    k1, k2, k3, k4 = st.columns(4)
+    kind = k1.selectbox("Layer", ["lstm", "gru", "simple_rnn"], key="pad_kind")
+    n_units = k2.number_input("n_units", 1, 64, 8, key="pad_units")
+    seed = k3.number_input("Weights seed", 0, 10_000, 0, key="pad_seed")
+    b = k4.selectbox("Sample", list(range(batch)), key=f"pad_sample_{batch}",
+                     format_func=lambda i: f"row {i} (true length {int(lengths[i])})")
+    out = services.dynamic_vs_static(x, kind, int(n_units), int(seed))
+    valid = np.arange(time_steps) < out["lengths"][b]
+    fig = plots.dynamic_comparison(out["seq_dynamic"][b], out["seq_static"][b], valid,
+                                   returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
+                                   returned_step_static=int(max(out["returned_static"][b], 0)),
+                                   title=f"{kind} outputs h of row {b}: dynamic=True vs dynamic=False")
+    ui.figure(fig, key="pad_dynamic_h")
+    if "c_dynamic" in out:
+        fig = plots.dynamic_comparison(out["c_dynamic"][b], out["c_static"][b], valid,
+                                       returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
+                                       title=f"LSTM cell state c of row {b}: dynamic=True vs dynamic=False")
+        ui.figure(fig, key="pad_dynamic_c")
+    st.markdown("**Which step does `return_seq=False` return?** (found by comparing the returned output with "
+                "every step of the sequence)")
+    st.dataframe(pd.DataFrame({
+        "row": np.arange(batch),
+        "TFLearn length": out["lengths"],
+        "dynamic=True returns step": out["returned_dynamic"],
+        "dynamic=False returns step": out["returned_static"],
+    }), hide_index=True, key="pad_returned")
+    st.caption("dynamic=True returns step length-1 of each sample (zeros after it, state carried through); "
+               "dynamic=False returns the last time step T-1, after running over the padding.")
+
+    st.header("3. Post- vs pre-padding", divider="gray")
+    post = services.load_sample("variable_length", "train")
+    pre = services.load_sample("variable_length_prepadded", "train")
+    stop = min(post.n_samples, int(start) + int(rows))
+    compared = services.post_vs_pre(post.x[int(start):stop], pre.x[int(start):stop], post.lengths[int(start):stop],
+                                    kind, int(n_units), int(seed))
+    pb = min(b, stop - int(start) - 1)
+    counted = {name: np.arange(time_steps_pp) < padding.tflearn_lengths_np(data.x[int(start) + pb][None])[0]
+               for name, data, time_steps_pp in (("post", post, post.time_steps), ("pre", pre, pre.time_steps))}
+    left, right = st.columns(2)
+    with left:
+        fig = plots.state_heatmap(compared["seq_post"][pb], counted["post"], title=f"Post-padded row {pb}: output h")
+        ui.figure(fig, key="pad_post")
+    with right:
+        fig = plots.state_heatmap(compared["seq_pre"][pb], counted["pre"], title=f"Pre-padded row {pb}: output h")
+        ui.figure(fig, key="pad_pre")
+    st.caption("Both with dynamic=True; grey = the steps after the length dynamic mode counts. Post-padded: the "
+               "layer reads the real steps and stops. Pre-padded: it reads the leading zeros as if they were data, "
+               "and stops before the last real steps.")
+    st.dataframe(pd.DataFrame({
+        "row": np.arange(stop - int(start)),
+        "true length": post.lengths[int(start):stop],
+        "post-padded: max |returned - unpadded run|": compared["error_post"],
+        "pre-padded: max |returned - unpadded run|": compared["error_pre"],
+    }), hide_index=True, key="pad_post_pre_table")
+    st.caption("The reference is the same layer run on each sequence alone, without padding. Post-padding "
+               "reproduces it exactly; pre-padding feeds the zeros first and cuts the last real steps.")
+
+    st.header("4. The bidirectional last-output pitfall", divider="gray")
+    bi = services.bidirectional_last(x, kind, kind, int(n_units), int(seed), True)
+    n = int(n_units)
+    valid_bi = np.arange(time_steps) < bi["lengths"][b]
+    fig = plots.state_heatmap(bi["seq"][b][:, n:], valid_bi, state_name="h_bw",
+                              title=f"Backward half of a bidirectional_rnn's outputs, row {b}, in time order")
+    ui.figure(fig, key="pad_bidirectional")
+    st.markdown(
+        f"`return_seq=False` returns step **{int(bi['lengths'][b]) - 1}** (length-1). Its backward half is the "
+        "backward cell's *first* output: it has read only that one step. The backward summary of the whole "
+        "sequence is at **t=0**."
+    )
+    st.dataframe(pd.DataFrame({
+        "row": np.arange(batch),
+        "length": bi["lengths"],
+        "max |bw returned - bw after one step|": np.abs(bi["bw_returned"] - bi["bw_one_step"]).max(axis=1),
+        "max |bw returned - bw at t=0 (whole sequence)|": np.abs(bi["bw_returned"] - bi["bw_full"]).max(axis=1),
+    }), hide_index=True, key="pad_bidirectional_table")
+    st.caption("The first column is 0: the returned backward half equals the backward cell run on the single "
+               "last step. For a summary of the whole sequence from both sides, use return_seq=True and take "
+               "the forward half at length-1 and the backward half at t=0.")

@@ -1,0 +1,103 @@
+"""Runs: this session's runs and the run store as tables; reopen a run; overlay several runs' curves."""
+
+import pandas as pd
+import streamlit as st
+
+from app import components as ui
+from app import state
+
+PAGE = "runs"
+
+st.title("Runs")
+stored_ids: list[str] = []
+store = None
+
+
+def session_table(runs) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        row = {"run": run.label, "data": run.spec.dataset, "layers": " > ".join(l.describe() for l in run.spec.layers),
+               "epochs": len(run.history)}
+        row.update({k: round(float(v), 5) for k, v in run.final_metrics.items()
+                    if isinstance(v, (int, float)) and k not in ("epochs",)})
+        row["ended"] = "diverged" if run.diverged else ("stopped" if run.stopped_early else "finished")
+        row["in the store as"] = run.store_id or ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def stored_history(store, run_id: str):
+    """A stored run's history (without loading its model), once per session."""
+    return state.memo("store_history", (str(store.root), run_id), lambda: store.load(run_id, load_model=False).history)
+
+
+with ui.guard("This session's runs"):
+    st.header("This session", divider="gray")
+    runs = state.session_runs()
+    current = state.current_run()
+    if not runs:
+        st.info("No runs yet in this session: train one on the Train page (or reopen one from the store below).")
+    else:
+        st.dataframe(session_table(runs), hide_index=True, key="runs_session_table")
+        labels = [r.label for r in runs]
+        a, b, c, d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+        chosen = a.selectbox("Run", labels, index=labels.index(current.label) if current else len(labels) - 1,
+                             key="runs_session_choice")
+        run = next(r for r in runs if r.label == chosen)
+        if b.button("Inspect this run", key="runs_inspect", help="The States, Gates and Gradients pages show it."):
+            state.select_run(run.run_id)
+            st.rerun()
+        if c.button("Load its spec", key="runs_load_spec", help="Into Build and Train (and the address bar)."):
+            state.set_spec(run.spec, reset_widgets=True)
+            state.flash("success", f"Loaded the spec of run {run.label}.")
+            st.rerun()
+        if run.store_id:
+            d.caption(f"stored as `{run.store_id}`")
+        elif d.button("Save to the store", key="runs_save"):
+            ui.save_run(run)
+            st.rerun()
+
+with ui.guard("The run store"):
+    from rnnlab.runs import RunStore
+
+    st.header("The run store", divider="gray")
+    store = RunStore(root=ui.run_runs_root())
+    st.caption(f"Saved runs on the server's disk ({ui.run_runs_root()}/<run-id>/): shared with the `rnnlab` command "
+               "line, kept across sessions. A run enters it only when you press Save.")
+    listing = store.list()
+    if listing is None or len(listing) == 0:
+        st.info("The store is empty.")
+    else:
+        st.dataframe(listing, hide_index=True, key="runs_store_table")
+        id_column = "run_id" if "run_id" in listing.columns else listing.columns[0]
+        stored_ids = [str(v) for v in listing[id_column].tolist()]
+        a, b, c = st.columns([2, 1, 1], vertical_alignment="bottom")
+        chosen_id = a.selectbox("Stored run", stored_ids, key="runs_store_choice")
+        if b.button("Reopen", key="runs_reopen", help="Load its model and history into this session to inspect it."):
+            ui.reopen_stored_run(store, chosen_id)
+            st.rerun()
+        if c.button("Delete", key="runs_delete"):
+            store.delete(chosen_id)
+            state.flash("success", f"Deleted {chosen_id} from the store.")
+            st.rerun()
+
+with ui.guard("Overlay"):
+    from rnnlab import plots
+
+    st.header("Overlay training curves", divider="gray")
+    runs = state.session_runs()
+    options = [r.label for r in runs] + [f"store: {i}" for i in stored_ids if i not in {r.store_id for r in runs}]
+    if len(options) < 2:
+        st.info("Two runs (this session's or stored) are needed to compare curves.")
+    else:
+        picked = st.multiselect("Runs to overlay", options, default=options[-2:] if len(runs) < 2 else
+                                [r.label for r in runs][-2:], key="runs_overlay")
+        histories = {}
+        for label in picked:
+            if label.startswith("store: ") and store is not None:
+                histories[label] = ui.curves_frame(stored_history(store, label[len("store: "):]))
+            else:
+                histories[label] = ui.curves_frame(next(r for r in runs if r.label == label).history)
+        if histories:
+            fig = plots.training_curves_overlay(histories, title="Training curves: " + " vs ".join(histories))
+            ui.figure(fig, key="runs_overlay_chart")

@@ -1,0 +1,101 @@
+"""States: h (and c) per unit over time, chosen units as lines, PCA trajectories, time-step and epoch sliders."""
+
+import streamlit as st
+
+from app import components as ui
+from app import state
+
+PAGE = "states"
+
+st.title("States")
+run = ui.need_run("The States page")
+if run is None:
+    st.stop()
+ui.run_banner(run)
+
+
+def sample_label(pool, b: int) -> str:
+    text = f"sample {b} (length {int(pool.lengths[b])}"
+    if pool.task == "classification":
+        name = pool.class_names[pool.y[b]] if pool.class_names else str(pool.y[b])
+        text += f", label {name}"
+    return text + ")"
+
+
+@st.fragment
+def trajectories(run_id, layer, quantity, source, values, valid, labels, can_label, basis_states) -> None:
+    """The PCA panel: a fragment, so its own settings (dimensions, colour, samples, time step) rerun only it."""
+    from rnnlab import plots
+
+    with ui.guard("Trajectories"):
+        batch, time_steps, _ = values.shape
+        c1, c2, c3, c4 = st.columns(4)
+        dims = c1.radio("PCA dimensions", [2, 3], horizontal=True, key="states_dims")
+        colour = c2.radio("Colour by", ["time", "label"] if can_label else ["time"], horizontal=True,
+                          key="states_colour", help="Label: one colour per class (classification data only).")
+        shown = c3.slider("Samples", 1, batch, min(batch, 24), key=f"states_n_samples_{batch}")
+        step = c4.slider("Up to time step", 0, time_steps - 1, time_steps - 1, key=f"states_step_{time_steps}",
+                         help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
+        # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes
+        basis = state.memo("pca", (run_id, layer, quantity, dims), lambda: plots.fit_pca(basis_states, dims))
+        fig = plots.state_trajectories(
+            values[:shown], valid[:shown], labels[:shown] if colour == "label" else None, dims=dims, up_to_step=step,
+            basis=basis, state_name=quantity,
+            title=f"{layer}: {quantity} in PCA space, {shown} samples, steps 0..{step}"
+            + ("" if source == "final" else f", epoch {source}"),
+        )
+        ui.figure(fig, key="states_pca")
+
+
+with ui.guard("States"):
+    from rnnlab import plots
+
+    pool = ui.probe_pool(run)
+    final = ui.run_trace(run)
+    controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
+    epochs = sorted(run.snapshots)
+    source = "final"
+    if epochs:
+        source = controls[0].select_slider(
+            "Epoch", options=[*epochs, "final"], value="final", key="states_epoch",
+            help="States recorded during training (snapshots of the first few test sequences). "
+                 "0 is the untrained model.")
+    else:
+        controls[0].caption("No snapshots in this run: set 'snapshot every k epochs' on the Train page to "
+                            "replay training here.")
+    trace = final if source == "final" else run.snapshots[source]
+    with controls[1]:
+        layer = ui.layer_choice(trace, key="states_layer")
+    record = trace.layers[layer]
+    quantities = [q for q in ("h", "c") if q in record.quantities]
+    quantity = controls[2].radio("State", quantities, horizontal=True, key="states_quantity",
+                                 help="h: the output / hidden state; c: the LSTM's cell state (its memory).")
+    values = record.quantities[quantity]  # [B, T, n]
+    valid = record.valid  # [B, T]
+    batch, time_steps, n_units = values.shape
+    b = controls[3].selectbox("Sample", list(range(batch)), key=f"states_sample_{batch}",
+                              format_func=lambda i: sample_label(pool, i))
+    units = controls[4].multiselect("Units for the lines", list(range(n_units)),
+                                    default=list(range(min(4, n_units))), key=f"states_units_{layer}_{n_units}")
+
+    left, right = st.columns(2)
+    with left:
+        fig = plots.state_heatmap(values[b], valid[b], state_name=quantity,
+                                  title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
+        ui.figure(fig, key="states_heatmap")
+    with right:
+        if units:
+            fig = plots.unit_lines(values[b], units, valid[b], state_name=quantity,
+                                   title=f"{layer}: chosen units of {quantity} over time")
+            ui.figure(fig, key="states_lines")
+        else:
+            st.info("Choose units to draw them as lines.")
+
+    st.subheader("Trajectories in state space")
+    basis_source = final.layers[layer] if layer in final.layers else record
+    trajectories(run.run_id, layer, quantity, source, values, valid, pool.y, pool.task == "classification",
+                 basis_source.quantities[quantity][basis_source.valid])
+
+    st.download_button("Download this layer's trace (CSV)", ui.lazy(ui.trace_csv, trace, layer),
+                       file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
+                       key="states_trace_csv", icon=":material/download:")

@@ -1,0 +1,147 @@
+"""Train: settings, start / stop, a progress bar and curves that grow every epoch, final metrics, downloads."""
+
+import streamlit as st
+
+from app import components as ui
+from app import layer_docs as docs
+from app import state
+
+PAGE = "train"
+LIVE_REFRESH_S = 0.75  # how often the progress and the curves are redrawn while training
+
+st.title("Train")
+
+
+def settings(spec):
+    """Training settings (spec fields) -> the spec as the widgets say."""
+    from rnnlab.experiment import HEADS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, OPTIMIZERS
+
+    k = lambda name: state.key(PAGE, name)  # noqa: E731
+    a, b, c, d = st.columns(4)
+    head = a.selectbox("head", list(HEADS), index=list(HEADS).index(spec.head), key=k("head"), help=docs.TRAIN_HELP["head"])
+    optimizer = b.selectbox("optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(spec.optimizer),
+                            key=k("optimizer"), help=docs.TRAIN_HELP["optimizer"])
+    learning_rate = c.number_input("learning_rate", min_value=1e-8, max_value=float(MAX_LEARNING_RATE),
+                                   value=min(max(float(spec.learning_rate), 1e-8), float(MAX_LEARNING_RATE)),
+                                   step=0.001, format="%.4g", key=k("lr"), help=docs.TRAIN_HELP["learning_rate"])
+    batch_size = d.number_input("batch_size", 1, MAX_BATCH_SIZE, int(spec.batch_size), key=k("batch"),
+                                help=docs.TRAIN_HELP["batch_size"])
+    a, b, c, d = st.columns(4)
+    epochs = a.number_input("epochs", 1, MAX_EPOCHS, int(spec.epochs), key=k("epochs"), help=docs.TRAIN_HELP["epochs"])
+    seed = b.number_input("seed", 0, MAX_SEED, int(spec.seed), key=k("seed"), help=docs.TRAIN_HELP["seed"])
+    validation_split = spec.validation_split
+    if ui.is_upload(spec.dataset):
+        validation_split = c.number_input("validation_split", 0.01, 0.9, float(spec.validation_split), 0.05,
+                                          key=k("val"), help=docs.TRAIN_HELP["validation_split"])
+    every = d.number_input("snapshot every k epochs", 0, MAX_EPOCHS, max(1, int(epochs) // 5), key=k("snap"),
+                           help=docs.TRAIN_HELP["snapshot_every"])
+    new = spec.replace(head=head, optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size),
+                       epochs=int(epochs), seed=int(seed), validation_split=float(validation_split))
+    return new, int(every)
+
+
+@st.fragment(run_every=LIVE_REFRESH_S if (state.training_job() is not None and not state.training_job().finished) else None)
+def live() -> None:
+    """Progress bar and curves, redrawn every LIVE_REFRESH_S seconds while this session's job runs."""
+    from rnnlab import plots
+
+    job = state.training_job()
+    if job is None:
+        return
+    progress = job.progress()
+    text = f"epoch {progress.epochs_done} of {progress.epochs_total}"
+    if progress.status == "running":
+        if progress.n_batches:
+            text += f", batch {progress.batch} of {progress.n_batches}"
+        if progress.last_batch_loss is not None:
+            text += f", batch loss {progress.last_batch_loss:.4g}"
+        if job.stop_requested:
+            text += " (stopping ...)"
+    text += f", {progress.seconds:.1f} s"
+    st.progress(progress.fraction, text=text)
+    if progress.rows:
+        fig = plots.training_curves(ui.curves_frame(progress.history()), title=f"Training curves: {job.label}")
+        ui.figure(fig, key="train_curves")
+    elif progress.status == "running":
+        st.caption("The curves appear after the first epoch.")
+    if job.finished and not getattr(job, "collected", False):
+        st.rerun(scope="app")  # the app collects the finished run and shows the result
+
+
+def outcome(job) -> None:
+    progress = job.progress()
+    if progress.status == "failed":
+        st.error(progress.message)
+    elif progress.status == "diverged":
+        st.error(progress.message)
+    elif progress.status == "stopped":
+        st.warning(progress.message)
+    elif progress.status == "done":
+        st.success(progress.message)
+
+
+def result(run) -> None:
+    from rnnlab.training import baseline
+
+    st.subheader(f"Result: run {run.label}")
+    metrics = {k: v for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and k not in ("epochs",)}
+    columns = st.columns(min(6, max(1, len(metrics))))
+    for column, (name, value) in zip(columns, metrics.items()):
+        column.metric(name, f"{value:.4g}" + (" s" if name == "seconds" else ""))
+    train, test = ui.run_data(run)
+    reference = baseline(train, test)
+    st.caption(
+        "A trivial predictor (the training mean, or the most frequent class) scores "
+        + ", ".join(f"{k} {v:.4g}" for k, v in reference.items())
+        + " on the test data: a model has learned something only when it beats that."
+    )
+    left, right, store = st.columns(3)
+    left.download_button("Download the trained model (.keras)", ui.lazy(ui.keras_bytes, run.model),
+                         file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
+                         mime="application/octet-stream", key="train_model_download", icon=":material/download:")
+    right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),
+                          file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv", key="train_history_download",
+                          icon=":material/download:")
+    if run.store_id:
+        store.caption(f"Saved in the run store as `{run.store_id}`.")
+    elif store.button("Save to the run store", key="train_save_run", icon=":material/save:"):
+        ui.save_run(run)
+        st.rerun()
+
+
+spec = state.spec()
+job = state.training_job()
+running = job is not None and not job.finished
+
+with ui.guard("Training settings"):
+    st.markdown(f"Experiment: `{spec.describe()}`")
+    new_spec, snapshot_every = settings(spec)
+    if new_spec != spec:
+        state.set_spec(new_spec)
+        spec = new_spec
+
+with ui.guard("Training"):
+    start_col, stop_col, note_col = st.columns([1, 1, 4], vertical_alignment="center")
+    start = start_col.button("Start training", type="primary", key="train_start", disabled=running,
+                             icon=":material/play_arrow:")
+    stop = stop_col.button("Stop", key="train_stop", disabled=not running, icon=":material/stop:")
+    note_col.caption("Training runs in the background: you may open other pages meanwhile. Stop keeps the "
+                     "epochs finished so far. Changing a view never retrains; only Start does.")
+    if stop and job is not None:
+        job.stop()
+    if start:
+        ui.start_training(spec, snapshot_every=snapshot_every)
+        st.rerun()
+
+with ui.guard("Progress"):
+    live()
+    job = state.training_job()
+    if job is not None and job.finished:
+        outcome(job)
+
+with ui.guard("Result"):
+    run = state.current_run()
+    if run is not None:
+        result(run)
+    elif job is None:
+        st.info("Press Start training, or load a lesson on the Lessons page.")

@@ -1,0 +1,237 @@
+"""Calls into rnnlab that the pages share: data loading and the computations behind the Padding lab and the
+Gradients page. Read-only, deterministic results are cached with st.cache_data (shared by sessions, which is
+safe: they depend only on their arguments); anything holding a session's model goes through state.memo.
+
+Shapes as in rnnlab: batch, time, units (B, T, n); inputs [B, T, D].
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from rnnlab import datasets
+
+#: Inspection pages probe at most this many sequences (the first ones of the held-out data).
+PROBE_SAMPLES = 48
+#: Rows of the padding grid in the Build preview and the Padding lab.
+PREVIEW_ROWS = 12
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_sample(name: str, split: str = "train", n_samples: int | None = None, seed: int = 0):
+    """name -> SequenceDataset [N, T, D] from sample_data/ (cached; the same object for the same arguments)."""
+    return datasets.load(name, split=split, n_samples=n_samples, seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def sample_info(name: str):
+    """name -> DatasetInfo."""
+    return datasets.info(name)
+
+
+def digest(data: bytes) -> str:
+    """bytes -> a short content id (cache keys for uploads)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def parse_upload(data: bytes, file_name: str, csv_options: tuple = ()):
+    """Uploaded bytes -> SequenceDataset, validated by rnnlab.datasets (DataError explains bad files).
+
+    csv_options: ((argument, value), ...) for load_csv (id_column, time_column, label_column, task).
+    """
+    import io
+
+    buffer = io.BytesIO(data)
+    buffer.name = file_name
+    lower = file_name.lower()
+    if lower.endswith(".npz"):
+        options = dict(csv_options)
+        return datasets.load_npz(buffer, task=options.get("task"))
+    if lower.endswith(".csv"):
+        return datasets.load_csv(buffer, **dict(csv_options))
+    raise datasets.DataError(f"{file_name}: expected a .csv or .npz file; received a file named {file_name!r}.")
+
+
+def preview_lengths(x: np.ndarray, lengths: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[B, T, D] (+ true lengths [B]) -> the readings of the length that padding_grid marks."""
+    from rnnlab import padding
+
+    readings = {}
+    if lengths is not None:
+        readings["true"] = np.asarray(lengths)
+    readings["TFLearn (count of non-zero steps)"] = padding.tflearn_lengths_np(x)
+    readings["stop at first zero"] = padding.first_zero_lengths_np(x)
+    return readings
+
+
+# ------------------------------------------------------------------------------------ padding lab
+
+
+def _layer(kind: str, n_units: int, seed: int, **kwargs):
+    """A fresh rnnlab layer with seeded weights (no global seed, so sessions do not disturb each other)."""
+    import keras
+    import rnnlab
+
+    init = keras.initializers.GlorotUniform(seed=seed)
+    classes = {"simple_rnn": rnnlab.SimpleRNN, "lstm": rnnlab.LSTM, "gru": rnnlab.GRU}
+    return classes[kind](n_units, weights_init=init, **kwargs)
+
+
+def _cell(kind: str, n_units: int, seed: int):
+    import keras
+    import rnnlab
+
+    init = keras.initializers.GlorotUniform(seed=seed)
+    classes = {"simple_rnn": rnnlab.BasicRNNCell, "lstm": rnnlab.BasicLSTMCell, "gru": rnnlab.GRUCell}
+    return classes[kind](n_units, weights_init=init)
+
+
+@st.cache_data(show_spinner="Running the layer with dynamic on and off ...", max_entries=32)
+def dynamic_vs_static(x: np.ndarray, kind: str, n_units: int, seed: int) -> dict[str, np.ndarray]:
+    """[B, T, D] -> outputs and states of one layer (same weights) with dynamic=True and dynamic=False.
+
+    Returns arrays: seq_dynamic / seq_static [B, T, n] (return_seq=True), last_dynamic / last_static [B, n]
+    (return_seq=False), c_dynamic / c_static [B, T, n] (LSTM cell state per step, from rnnlab.probe; absent
+    for other kinds), lengths [B] (TFLearn's count), returned_dynamic / returned_static [B]: the step whose
+    output equals what return_seq=False returned.
+    """
+    import rnnlab
+
+    x = np.asarray(x, dtype=np.float32)
+    with rnnlab.naming_context():
+        seq_on = _layer(kind, n_units, seed, return_seq=True, dynamic=True)
+        out = {"seq_dynamic": np.asarray(seq_on(x))}
+        weights = seq_on.get_weights()
+        layers = {
+            "seq_static": _layer(kind, n_units, seed, return_seq=True, dynamic=False),
+            "last_dynamic": _layer(kind, n_units, seed, return_seq=False, dynamic=True),
+            "last_static": _layer(kind, n_units, seed, return_seq=False, dynamic=False),
+        }
+        for name, layer in layers.items():
+            layer(x[:1])  # build
+            layer.set_weights(weights)
+            out[name] = np.asarray(layer(x))
+        if kind == "lstm":
+            out["c_dynamic"] = rnnlab.probe(seq_on, x).get(seq_on.name, "c")
+            static = layers["seq_static"]
+            out["c_static"] = rnnlab.probe(static, x).get(static.name, "c")
+    out["lengths"] = rnnlab_lengths(x)
+    out["returned_dynamic"] = _matching_step(out["seq_dynamic"], out["last_dynamic"])
+    out["returned_static"] = _matching_step(out["seq_static"], out["last_static"])
+    return out
+
+
+def rnnlab_lengths(x: np.ndarray) -> np.ndarray:
+    """[B, T, D] -> [B] TFLearn's lengths."""
+    from rnnlab import padding
+
+    return padding.tflearn_lengths_np(x)
+
+
+def _matching_step(sequence: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """[B, T, n] outputs per step, [B, n] returned output -> [B]: the step it came from (-1 if none)."""
+    distance = np.abs(sequence - last[:, None, :]).max(axis=2)  # [B, T]
+    step = np.argmin(distance, axis=1)
+    # a dynamic sample of length L also has exact zeros after L: prefer the last step with an exact match
+    # that is not a zero padding output
+    exact = distance <= 1e-5
+    nonzero = np.abs(sequence).max(axis=2) > 0
+    for b in range(sequence.shape[0]):
+        candidates = np.flatnonzero(exact[b] & nonzero[b])
+        if candidates.size:
+            step[b] = candidates[-1]
+        elif not exact[b].any():
+            step[b] = -1
+    return step
+
+
+@st.cache_data(show_spinner="Running post- and pre-padded copies ...", max_entries=16)
+def post_vs_pre(x_post: np.ndarray, x_pre: np.ndarray, lengths: np.ndarray, kind: str, n_units: int, seed: int):
+    """Same sequences padded at the end [B, T, D] and at the front [B, T, D], true lengths [B] -> what a
+    dynamic layer returns for each, and the reference: the layer run on each sequence alone, unpadded.
+
+    Returns seq_post / seq_pre [B, T, n] (return_seq=True, dynamic=True), reference [B, n], last_post /
+    last_pre [B, n] (return_seq=False), error_post / error_pre [B] (max |returned - reference|).
+    """
+    import rnnlab
+
+    x_post = np.asarray(x_post, np.float32)
+    x_pre = np.asarray(x_pre, np.float32)
+    with rnnlab.naming_context():
+        seq = _layer(kind, n_units, seed, return_seq=True, dynamic=True)
+        seq_post = np.asarray(seq(x_post))
+        seq_pre = np.asarray(seq(x_pre))
+        last = _layer(kind, n_units, seed, return_seq=False, dynamic=False)
+        last(x_post[:1])
+        last.set_weights(seq.get_weights())
+        reference = np.stack([np.asarray(last(x_post[b : b + 1, : int(lengths[b])]))[0] for b in range(len(x_post))])
+        last_dyn = _layer(kind, n_units, seed, return_seq=False, dynamic=True)
+        last_dyn(x_post[:1])
+        last_dyn.set_weights(seq.get_weights())
+        last_post = np.asarray(last_dyn(x_post))
+        last_pre = np.asarray(last_dyn(x_pre))
+    return {
+        "seq_post": seq_post,
+        "seq_pre": seq_pre,
+        "reference": reference,
+        "last_post": last_post,
+        "last_pre": last_pre,
+        "error_post": np.abs(last_post - reference).max(axis=1),
+        "error_pre": np.abs(last_pre - reference).max(axis=1),
+    }
+
+
+@st.cache_data(show_spinner="Running a bidirectional layer ...", max_entries=16)
+def bidirectional_last(x: np.ndarray, kind_fw: str, kind_bw: str, n_units: int, seed: int, dynamic: bool):
+    """[B, T, D] -> the bidirectional last-output pitfall in numbers.
+
+    Returns seq [B, T, 2n] (return_seq=True, forward half first), last [B, 2n] (return_seq=False),
+    lengths [B] (the steps the layer counts), bw_returned [B, n] (backward half of ``last``), bw_full [B, n]
+    (backward half at t=0: the backward cell after reading the whole sequence), bw_one_step [B, n] (the
+    backward cell run on the single step length-1 alone).
+    """
+    import rnnlab
+
+    x = np.asarray(x, np.float32)
+    with rnnlab.naming_context():
+        seq_layer = rnnlab.BiRNN(_cell(kind_fw, n_units, seed), _cell(kind_bw, n_units, seed + 1),
+                                 return_seq=True, dynamic=dynamic)
+        seq = np.asarray(seq_layer(x))
+        last_layer = rnnlab.BiRNN(_cell(kind_fw, n_units, seed), _cell(kind_bw, n_units, seed + 1),
+                                  return_seq=False, dynamic=dynamic)
+        last_layer(x[:1])
+        last_layer.set_weights(seq_layer.get_weights())
+        last = np.asarray(last_layer(x))
+        lengths = rnnlab_lengths(x) if dynamic else np.full(len(x), x.shape[1], np.int64)
+        one = rnnlab.BiRNN(_cell(kind_fw, n_units, seed), _cell(kind_bw, n_units, seed + 1),
+                           return_seq=False, dynamic=False)
+        one(x[:1, :1])
+        one.set_weights(seq_layer.get_weights())
+        steps = np.maximum(lengths - 1, 0)
+        single = np.asarray(one(x[np.arange(len(x)), steps][:, None, :]))  # [B, 2n]
+    n = n_units
+    return {
+        "seq": seq,
+        "last": last,
+        "lengths": lengths,
+        "bw_returned": last[:, n:],
+        "bw_full": seq[:, 0, n:],
+        "bw_one_step": single[:, n:],
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def insert_zero_step(x: np.ndarray, rows: tuple[int, ...], step: int) -> np.ndarray:
+    """[B, T, D] -> a copy with every feature of step ``step`` set to 0 in the given rows (a real all-zero
+    step inside a sequence: what a 0-valued reading or a silent frame looks like to dynamic mode)."""
+    out = np.array(x, copy=True)
+    for row in rows:
+        out[row, step, :] = 0.0
+    return out

@@ -1,0 +1,56 @@
+"""rnnlab's Streamlit app: the router (st.navigation), the shared sidebar and the session defaults.
+
+    streamlit run app/streamlit_app.py        (or `make app`)
+
+Pages live in app/app_pages/ and stay thin: read widgets -> call rnnlab -> show figures from rnnlab.plots.
+app/state.py is the only module that touches st.session_state and st.query_params.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts app/ on the path, not the repo
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="rnnlab", page_icon=":material/cyclone:", layout="wide")
+
+from app import compat  # noqa: E402
+from app import components as ui  # noqa: E402
+from app import state  # noqa: E402
+
+compat.keep_keras_session()  # background training must not meet Streamlit's per-run keras clear_session
+
+state.init()
+ui.collect_finished_job()
+
+PAGES = {
+    "Start": [
+        st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons", default=True),
+    ],
+    "Experiment": [
+        st.Page("app_pages/build.py", title="Build", icon=":material/construction:", url_path="build"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+        st.Page("app_pages/runs.py", title="Runs", icon=":material/table_chart:", url_path="runs"),
+    ],
+    "Look inside": [
+        st.Page("app_pages/states.py", title="States", icon=":material/scatter_plot:", url_path="states"),
+        st.Page("app_pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
+        st.Page("app_pages/padding.py", title="Padding lab", icon=":material/view_week:", url_path="padding"),
+        st.Page("app_pages/gradients.py", title="Gradients", icon=":material/trending_down:", url_path="gradients"),
+    ],
+}
+
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    with ui.guard("Sidebar"):
+        ui.sidebar()
+
+ui.apply_view_settings()
+ui.show_messages()
+page.run()

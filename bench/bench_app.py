@@ -1,0 +1,211 @@
+"""Benchmark the Streamlit app (not a test): start-up, a view-only rerun, a lesson's train-and-show cycle.
+
+    TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python bench/bench_app.py            # browser + AppTest, sine lesson
+    TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python bench/bench_app.py --all-lessons
+
+Measures (targets from the issue):
+  start-up        `streamlit run` launched -> the Lessons page drawn and idle in chromium      (< 8 s)
+  view rerun      a view-only change on the States page: the script rerun in AppTest (PCA 2-D <-> 3-D,
+                  time-step slider; median of 10), and in the browser state h <-> c, click ->
+                  all three charts redrawn (median of 6)                                      (< 0.5 s)
+  lesson cycle    "Load and train" clicked -> training done -> States page drawn, in chromium  (< 30 s)
+  --all-lessons   the same cycle for every lesson in AppTest (train + States page)            (< 30 s)
+
+The browser parts need Debian's chromium at /usr/bin/chromium (`make browser`); without it they are
+reported as skipped. Prints a table of seconds, target and verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+           " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 120) -> None:
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not become healthy in {timeout} s")
+
+
+def idle(page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=50)
+
+
+# ------------------------------------------------------------------------------------------ browser
+
+
+def browser_measures(lesson: str) -> list[tuple[str, float | None, float, str]]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as runs:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "RNNLAB_RUNS_DIR": runs}
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_healthy(url)
+            healthy = time.perf_counter() - started
+            page.goto(url)
+            page.locator(f".st-key-lessons_train_{lesson} button").wait_for(state="visible")
+            idle(page)
+            interactive = time.perf_counter() - started
+            rows.append(("start-up: server healthy (/_stcore/health)", healthy, 8.0, "browser"))
+            rows.append(("start-up: Lessons page interactive", interactive, 8.0, "browser"))
+
+            start = time.perf_counter()
+            page.locator(f".st-key-lessons_train_{lesson} button").click()
+            page.get_by_text("Result: run").first.wait_for(timeout=300_000)
+            trained = time.perf_counter() - start
+            page.locator("[data-testid='stSidebarNav'] a", has_text="States").first.click()
+            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=120_000)
+            idle(page)
+            cycle = time.perf_counter() - start
+            rows.append((f"lesson '{lesson}': Load and train -> result shown", trained, 30.0, "browser"))
+            rows.append((f"lesson '{lesson}': ... -> States page drawn", cycle, 30.0, "browser"))
+
+            times = []
+            for value in ("c", "h", "c", "h", "c", "h"):
+                radio = page.locator(".st-key-states_quantity label", has_text=value).first
+                start = time.perf_counter()
+                radio.click()
+                # the heatmap's title names the state shown: wait until the redrawn chart says so
+                page.locator(".js-plotly-plot", has_text=f": {value} of sample").first.wait_for(timeout=30_000)
+                idle(page)
+                times.append(time.perf_counter() - start)
+            rows.append(("view rerun: state h <-> c, click -> 3 charts redrawn (median of 6)", statistics.median(times),
+                         0.5, "browser"))
+
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            browser.close()
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- AppTest
+
+
+def apptest_view_rerun() -> list[tuple[str, float | None, float, str]]:
+    sys.path.insert(0, str(ROOT / "tests" / "app"))
+    from apptools import go, new_app, tiny_classification, train
+
+    at = train(new_app(tiny_classification()))
+    go(at, "states")
+    step = next(s for s in at.slider if s.key.startswith("states_step_"))
+    dims, steps = [], []
+    for i in range(10):
+        at.radio(key="states_dims").set_value(3 if i % 2 == 0 else 2)
+        start = time.perf_counter()
+        at.run()
+        dims.append(time.perf_counter() - start)
+    for i in range(10):
+        step = next(s for s in at.slider if s.key.startswith("states_step_"))
+        step.set_value(5 + 4 * i)
+        start = time.perf_counter()
+        at.run()
+        steps.append(time.perf_counter() - start)
+    return [
+        ("view rerun: PCA 2-D <-> 3-D, script rerun (median of 10)", statistics.median(dims), 0.5, "AppTest"),
+        ("view rerun: time-step slider, script rerun (median of 10)", statistics.median(steps), 0.5, "AppTest"),
+    ]
+
+
+def apptest_lessons() -> list[tuple[str, float | None, float, str]]:
+    sys.path.insert(0, str(ROOT / "tests" / "app"))
+    from apptools import go, new_app, wait_training
+
+    from app import lessons
+
+    rows = []
+    for lesson in lessons.LESSONS:
+        at = new_app()
+        start = time.perf_counter()
+        at.button(key=f"lessons_train_{lesson.key}").click().run()
+        wait_training(at, timeout=600)
+        go(at, "states")
+        rows.append((f"lesson '{lesson.key}' ({lesson.preset}): train + States page", time.perf_counter() - start,
+                     30.0, "AppTest"))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def table(rows) -> str:
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'measure':<{width}}  {'how':<8}  {'seconds':>8}  {'target':>7}  verdict",
+             f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 7}  -------"]
+    for name, seconds, target, how in rows:
+        if seconds is None:
+            lines.append(f"{name:<{width}}  {how:<8}  {'-':>8}  {f'< {target:g}':>7}  skipped")
+        else:
+            verdict = "ok" if seconds < target else "SLOW"
+            lines.append(f"{name:<{width}}  {how:<8}  {seconds:8.3f}  {f'< {target:g}':>7}  {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lesson", default="sine", help="the lesson timed in the browser (default: sine)")
+    parser.add_argument("--all-lessons", action="store_true", help="also time every lesson in AppTest")
+    parser.add_argument("--no-browser", action="store_true", help="AppTest measures only")
+    args = parser.parse_args(argv)
+
+    rows = []
+    if args.no_browser or not os.path.exists(CHROMIUM):
+        rows += [("start-up: Lessons page interactive", None, 8.0, "browser"),
+                 (f"lesson '{args.lesson}': ... -> States page drawn", None, 30.0, "browser")]
+    else:
+        rows += browser_measures(args.lesson)
+    rows += apptest_view_rerun()
+    if args.all_lessons:
+        rows += apptest_lessons()
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""End to end in a real browser: `streamlit run` + Debian's chromium driven by Playwright.
+
+Loads the sine lesson, trains it, and checks that the state heatmap and the gate charts are drawn by
+plotly in the page. Screenshots of every step go to .e2e-artifacts/ (gitignored).
+
+Needs /usr/bin/chromium (`make browser`). Missing: the test fails when $CI is set, and is skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / ".e2e-artifacts"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+SERVER_START_S = 90
+TRAIN_S = 180
+
+
+def require_chromium() -> None:
+    """Fail (CI) or skip (elsewhere) with a clear message when the browser is missing."""
+    if os.path.exists(CHROMIUM):
+        return
+    message = (f"{CHROMIUM} not found: the browser test drives Debian's chromium. Install it with `make browser` "
+               "(apt-get install chromium); never `playwright install`.")
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float) -> float:
+    """Poll /_stcore/health until it answers ok; -> seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"streamlit did not answer {url}/_stcore/health within {timeout} s:\n"
+                         f"{log_path.read_text()[-3000:]}")
+
+
+def start_server(port: int, runs_dir: Path, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RNNLAB_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    log = open(log_path, "w")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log_path = ARTIFACTS / "streamlit.log"
+    process = start_server(port, tmp_path_factory.mktemp("runs"), log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path, SERVER_START_S)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until the script run has finished (no running indicator) and the page is idle."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=60_000,
+    )
+
+
+def no_exceptions(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
+
+
+def go(page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    settle(page)
+
+
+def shot(page, name: str) -> None:
+    """Screenshot of the whole page: the app scrolls inside its main block, so grow the viewport to it."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
+        ".map(e => e.scrollHeight), 0)")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(height + 80, size["height"]), 9000))})
+    page.wait_for_timeout(600)  # plotly charts resize
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def test_lesson_train_and_look_inside(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("Sine: a ring in state space").wait_for()
+    settle(page)
+    no_exceptions(page)
+    shot(page, "01-lessons")
+
+    page.locator(".st-key-lessons_train_sine button").click()  # the sine lesson's "Load and train"
+    page.get_by_role("heading", name="Train").first.wait_for()
+    page.get_by_text("Result: run").first.wait_for(timeout=TRAIN_S * 1000)
+    settle(page)
+    no_exceptions(page)
+    assert "dataset=sine" in page.url, page.url  # the spec is in the address bar
+    assert page.locator(".js-plotly-plot").count() >= 1  # the training curves
+    shot(page, "02-train")
+
+    go(page, "States")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+    no_exceptions(page)
+    heatmap = page.locator(".js-plotly-plot", has_text="units x time")
+    assert heatmap.count() >= 1, "the state heatmap is not drawn"
+    assert heatmap.first.locator(".heatmaplayer, .hm, image").count() >= 1
+    shot(page, "03-states")
+
+    go(page, "Gates")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
+    no_exceptions(page)
+    assert page.locator(".js-plotly-plot", has_text="forget gate").count() >= 1
+    assert page.locator(".js-plotly-plot", has_text="Gate saturation").count() >= 1
+    shot(page, "04-gates")
+
+    go(page, "Padding lab")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+    no_exceptions(page)
+    shot(page, "05-padding")
+
+    go(page, "Gradients")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
+    no_exceptions(page)
+    shot(page, "06-gradients")
+
+    go(page, "Runs")
+    no_exceptions(page)
+    shot(page, "07-runs")
+
+    go(page, "Build")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=60_000)
+    no_exceptions(page)
+    shot(page, "08-build")
+
+    page.locator(".st-key-side_presentation label").first.click()  # presentation mode: large type
+    page.wait_for_function("() => location.search.includes('present=1')", timeout=30_000)  # kept in the link
+    page.wait_for_function("() => parseFloat(getComputedStyle(document.documentElement).fontSize) > 16",
+                           timeout=30_000)  # the large-type CSS is in the page
+    settle(page)
+    shot(page, "09-presentation")
