@@ -29,8 +29,12 @@ app: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+# Benchmarks print tables for the README; they are not timed tests.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_layers.py
+	$(BIN)/python bench/bench_probe.py
+	$(BIN)/python bench/bench_learning.py
+	$(BIN)/python bench/bench_app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
