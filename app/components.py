@@ -334,9 +334,3 @@ def reopen_stored_run(store, run_id: str) -> None:
     )
     state.add_session_run(run)
     state.flash("success", f"Reopened {run_id}: the States, Gates and Gradients pages now show it.")
-
-
-def curves_frame(history):
-    """A training history -> the columns the curve plots should draw (epoch, loss, metrics; no timings)."""
-    drop = [c for c in ("seconds", "elapsed", "batch", "n_batches", "epochs") if c in history.columns]
-    return history.drop(columns=drop)

@@ -906,9 +906,12 @@ def dynamic_comparison(
     returned_step_dynamic: int | None = None,
     returned_step_static: int | None = None,
     value_range: tuple[float, float] | None = None,
+    value_name: str = "output",
     title: str | None = None,
 ) -> go.Figure:
     """[T, n] outputs of one sample with dynamic=True and dynamic=False (+ valid [T]) -> two heatmaps.
+
+    ``value_name`` labels the values (colour bar, hover): 'output', 'h', 'c', ...
 
     Units on y, time on x, one shared diverging colour axis centred at 0. A vermillion frame marks the
     step that ``return_seq=False`` returns: ``returned_step_dynamic`` (default: the last valid step,
@@ -937,7 +940,7 @@ def dynamic_comparison(
         fig.add_trace(
             go.Heatmap(
                 z=values.T, x=np.arange(time_steps), y=np.arange(n_units), coloraxis="coloraxis", name=label,
-                hovertemplate=f"{label}<br>t=%{{x}}<br>unit %{{y}}<br>output=%{{z:.3f}}<extra></extra>",
+                hovertemplate=f"{label}<br>t=%{{x}}<br>unit %{{y}}<br>{value_name}=%{{z:.3f}}<extra></extra>",
             ),
             row=1, col=col,
         )
@@ -955,7 +958,7 @@ def dynamic_comparison(
     fig.update_yaxes(title_text=UNIT_AXIS, row=1, col=1)
     fig.update_layout(
         coloraxis=dict(colorscale=DIVERGING_SCALE, cmin=low, cmax=high, cmid=0.0 if low < 0 < high else None,
-                       colorbar=dict(title=dict(text="output"))),
+                       colorbar=dict(title=dict(text=value_name))),
     )
     reading = (
         "Left: the layer told where each sequence ends; right: it runs over the padding too. The framed "
@@ -984,9 +987,12 @@ def _history(frame, name: str) -> pd.DataFrame:
     return frame.sort_values("epoch")
 
 
+TIMING_COLUMNS = {"seconds", "elapsed", "time", "batch", "n_batches", "epochs"}
+
+
 def _metric_columns(frame: pd.DataFrame) -> list[str]:
-    """Numeric training metrics other than epoch/loss, without their val_ twins."""
-    skip = {"epoch", "loss", "val_loss"}
+    """Numeric training metrics other than epoch/loss and bookkeeping (timing, counts), without their val_ twins."""
+    skip = {"epoch", "loss", "val_loss"} | TIMING_COLUMNS
     return [
         c for c in frame.columns
         if c not in skip and not str(c).startswith("val_") and pd.api.types.is_numeric_dtype(frame[c])

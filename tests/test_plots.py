@@ -554,3 +554,18 @@ def test_state_functions_reject_bad_shapes():
     with pytest.raises(ValueError, match=r"values must be a numeric array"):
         plots.unit_lines([["a", "b"]], [0])
     assert issubclass(plots.PlotInputError, ValueError)
+
+
+def test_training_curves_leave_out_timing_columns():
+    history = pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5], "mae": [0.9, 0.4], "seconds": [1.2, 2.5]})
+    fig = plots.training_curves(history)
+    names = {trace.name for trace in fig.data}
+    assert any("mae" in name for name in names)
+    assert not any("seconds" in name for name in names)
+
+
+def test_dynamic_comparison_labels_the_value_it_shows():
+    values = np.zeros((5, 3))
+    fig = plots.dynamic_comparison(values, values, np.ones(5, bool), value_name="c")
+    assert fig.layout.coloraxis.colorbar.title.text == "c"
+    assert "c=" in fig.data[0].hovertemplate

@@ -162,33 +162,6 @@ def shapes(spec, train) -> None:
     st.dataframe(rows, hide_index=True, key="build_shapes_table")
 
 
-def python_code(spec) -> str:
-    """spec.python_code(), with the uploaded file's real name and the app's (seeded) train / test split."""
-    code = spec.python_code()
-    if not ui.is_upload(spec.dataset):
-        return code
-    name = spec.dataset[len(ui.UPLOAD_PREFIX):]
-    loader = "load_npz" if name.lower().endswith(".npz") else "load_csv"
-    ours = [
-        f"data = datasets.{loader}({name!r})  # the file you uploaded",
-        "import numpy as np  # the same seeded split as rnnlab.training.split_dataset",
-        f"order = np.random.default_rng([{spec.seed}, 7]).permutation(data.n_samples)",
-        f"n_test = int(round({spec.validation_split!r} * data.n_samples))",
-        "train, test = data.subset(np.sort(order[n_test:])), data.subset(np.sort(order[:n_test]))",
-    ]
-    lines, replaced = [], False
-    for line in code.splitlines():
-        if line.startswith(("data = datasets.load_csv(", "data = datasets.load_npz(", "train = datasets.load(")):
-            lines += ours
-            replaced = True
-        elif replaced and line.startswith(("n_test = round(", "train, test = data.subset(range(n_test",
-                                           "test = datasets.load(")):
-            continue
-        else:
-            lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
 def spec_json(spec) -> None:
     from rnnlab.experiment import ExperimentSpec
 
@@ -254,7 +227,7 @@ with ui.guard("This stack cannot be built"):
 
 with ui.guard("Code"):
     st.header("4. The same experiment in rnnlab code", divider="gray")
-    st.code(python_code(new_spec), language="python")
+    st.code(new_spec.python_code(), language="python")
 
 with ui.guard("Spec JSON"):
     st.header("5. Spec JSON", divider="gray")

@@ -90,12 +90,12 @@ with ui.guard("Padding lab"):
     fig = plots.dynamic_comparison(out["seq_dynamic"][b], out["seq_static"][b], valid,
                                    returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
                                    returned_step_static=int(max(out["returned_static"][b], 0)),
-                                   title=f"{kind} outputs h of row {b}: dynamic=True vs dynamic=False")
+                                   value_name="h", title=f"{kind} outputs h of row {b}: dynamic=True vs dynamic=False")
     ui.figure(fig, key="pad_dynamic_h")
     if "c_dynamic" in out:
         fig = plots.dynamic_comparison(out["c_dynamic"][b], out["c_static"][b], valid,
                                        returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
-                                       title=f"LSTM cell state c of row {b}: dynamic=True vs dynamic=False")
+                                       value_name="c", title=f"LSTM cell state c of row {b}: dynamic=True vs dynamic=False")
         ui.figure(fig, key="pad_dynamic_c")
     st.markdown("**Which step does `return_seq=False` return?** (found by comparing the returned output with "
                 "every step of the sequence)")

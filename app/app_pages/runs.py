@@ -95,9 +95,9 @@ with ui.guard("Overlay"):
         histories = {}
         for label in picked:
             if label.startswith("store: ") and store is not None:
-                histories[label] = ui.curves_frame(stored_history(store, label[len("store: "):]))
+                histories[label] = stored_history(store, label[len("store: "):])
             else:
-                histories[label] = ui.curves_frame(next(r for r in runs if r.label == label).history)
+                histories[label] = next(r for r in runs if r.label == label).history
         if histories:
             fig = plots.training_curves_overlay(histories, title="Training curves: " + " vs ".join(histories))
             ui.figure(fig, key="runs_overlay_chart")

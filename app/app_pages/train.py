@@ -60,7 +60,7 @@ def live() -> None:
     text += f", {progress.seconds:.1f} s"
     st.progress(progress.fraction, text=text)
     if progress.rows:
-        fig = plots.training_curves(ui.curves_frame(progress.history()), title=f"Training curves: {job.label}")
+        fig = plots.training_curves(progress.history(), title=f"Training curves: {job.label}")
         ui.figure(fig, key="train_curves")
     elif progress.status == "running":
         st.caption("The curves appear after the first epoch.")
