@@ -35,7 +35,15 @@ import pandas as pd
 import tensorflow as tf
 
 from rnnlab.errors import RnnlabError, describe
-from rnnlab.recurrent import BiRNN, Recurrent, active_observers, attach_observer, detach_observer, observing
+from rnnlab.recurrent import (
+    BiRNN,
+    Recurrent,
+    active_observers,
+    attach_observer,
+    compose_edits,
+    detach_observer,
+    observing,
+)
 
 QUANTITIES = {
     "simple_rnn": ("pre_activation", "h"),
@@ -224,6 +232,23 @@ def recurrent_layers(model) -> list:
     return found
 
 
+def select_layers(model, names, purpose: str) -> list:
+    """A model or layer + optional layer names -> its rnnlab recurrent layers, with clear errors."""
+    found = recurrent_layers(model)
+    if not found:
+        raise RnnlabError(
+            f"`model` has no rnnlab recurrent layers {purpose} (received {type(model).__name__}); build it with "
+            "rnnlab.lstm / gru / simple_rnn / bidirectional_rnn or the rnnlab layer classes."
+        )
+    if names is None:
+        return found
+    known = [layer.name for layer in found]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise RnnlabError(f"Unknown layer name(s) {unknown} in `layers`; the recurrent layers are: {', '.join(known)}.")
+    return [layer for layer in found if layer.name in names]
+
+
 def _kind(cell) -> str:
     return cell.kind
 
@@ -271,20 +296,7 @@ class _ProbeSession:
                 return edit
 
             factories.append(add_eps)
-        if not factories:
-            return None
-
-        def at(t):
-            edits = [f(t) for f in factories]
-
-            def edit(name, value):
-                for e in edits:
-                    value = e(name, value)
-                return value
-
-            return edit
-
-        return at
+        return compose_edits(factories)
 
     def seen(self, layer, direction, x, lengths, unrolled):
         if layer in self.targets:
@@ -367,18 +379,7 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
 
     Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off).
     """
-    targets = recurrent_layers(model)
-    if not targets:
-        raise RnnlabError(
-            f"`model` has no rnnlab recurrent layers to probe (received {type(model).__name__}); build it with "
-            "rnnlab.lstm / gru / simple_rnn / bidirectional_rnn or the rnnlab layer classes."
-        )
-    if layers is not None:
-        names = [layer.name for layer in targets]
-        unknown = [n for n in layers if n not in names]
-        if unknown:
-            raise RnnlabError(f"Unknown layer name(s) {unknown} in `layers`; the recurrent layers are: {', '.join(names)}.")
-        targets = [layer for layer in targets if layer.name in layers]
+    targets = select_layers(model, layers, "to probe")
     interventions = _check_interventions(tuple(interventions), recurrent_layers(model))
     x = _check_x(model, x)
     loss_fn = _resolve_loss(model, loss) if y is not None else None
@@ -636,16 +637,6 @@ def add_hook(model_or_layer, fn: Callable[[StepRecords], None], *, every: int = 
     Returns a :class:`Hook`: ``hook.remove()``, or ``with rnnlab.add_hook(...):``. With no hook registered,
     layers take their plain path, so outputs and speed are unchanged.
     """
-    targets = recurrent_layers(model_or_layer)
-    if not targets:
-        raise RnnlabError(
-            f"No rnnlab recurrent layers in {type(model_or_layer).__name__}: nothing to hook."
-        )
-    if layers is not None:
-        names = [layer.name for layer in targets]
-        unknown = [n for n in layers if n not in names]
-        if unknown:
-            raise RnnlabError(f"Unknown layer name(s) {unknown} in `layers`; the recurrent layers are: {', '.join(names)}.")
-        targets = [layer for layer in targets if layer.name in layers]
+    targets = select_layers(model_or_layer, layers, "to hook")
     models = [model_or_layer] if isinstance(model_or_layer, keras.Model) else []
     return Hook(fn, every, targets, models)

@@ -158,7 +158,12 @@ def active_observers(layer) -> list:
 
 
 def _combined_edit(observers, layer, direction):
-    factories = [f for f in (o.edit_at(layer, direction) for o in observers) if f is not None]
+    return compose_edits([o.edit_at(layer, direction) for o in observers])
+
+
+def compose_edits(factories):
+    """[t -> edit(name, value)] (None entries ignored) -> one such factory applying them in order, or None."""
+    factories = [f for f in factories if f is not None]
     if not factories:
         return None
 

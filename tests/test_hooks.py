@@ -191,7 +191,7 @@ def test_bad_hooks_are_clear_errors():
     with pytest.raises(rnnlab.RnnlabError, match=r"Unknown layer name\(s\) \['nope'\].*lstm, bi"):
         rnnlab.add_hook(model, print, layers=["nope"])
     dense_only = keras.Sequential([keras.Input((T, D)), keras.layers.Dense(1)])
-    with pytest.raises(rnnlab.RnnlabError, match=r"No rnnlab recurrent layers in Sequential"):
+    with pytest.raises(rnnlab.RnnlabError, match=r"no rnnlab recurrent layers to hook \(received Sequential\)"):
         rnnlab.add_hook(dense_only, print)
     # a failed registration leaves nothing attached
     recorder = Recorder()
