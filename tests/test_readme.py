@@ -29,3 +29,20 @@ def test_readme_states_the_two_commands_first():
     first_section = text.split("\n## ")[1]
     assert first_section.startswith("Two commands")
     assert "make app" in first_section and "make test" in first_section
+
+
+def test_readme_pain_point_examples_run_and_do_what_they_say():
+    import numpy as np
+
+    block = next(b for b in python_blocks() if "tflearn#227" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    layer, long_x, pieces = namespace["layer"], namespace["long_x"], namespace["pieces"]
+    full, _ = layer(long_x)  # the state carried across four batches equals one pass over the whole sequence
+    np.testing.assert_allclose(np.concatenate(pieces, axis=1), full, atol=1e-6)
+    x = np.random.default_rng(0).random((2, 5, 3)).astype("float32")
+    out = namespace["model"].predict([x, np.array([5, 3])], verbose=0)
+    assert out.shape == (2, 5, 8)
+    assert np.all(out[1, 3:] == 0.0) and np.all(out[1, :3] != 0.0)  # zero exactly past the given length
+    # reuse=True: the second input runs through the very layer (same weights) that made the encoder state
+    assert namespace["other"]._keras_history.operation is namespace["c"]._keras_history.operation
