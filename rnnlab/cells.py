@@ -29,6 +29,7 @@ from rnnlab.errors import RnnlabError, describe
 
 
 def _no_edit(name, value):
+    """The edit of a plain call: values pass unchanged (no ops added)."""
     return value
 
 

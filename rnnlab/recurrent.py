@@ -3,13 +3,14 @@
 How a layer computes, in order:
 
 1. lengths: in dynamic mode TFLearn's count of non-all-zero steps (or an explicit ``seq_len``);
-2. input dropout (training only, fresh mask each step);
-3. ``unroll``: the cell's input projection for all steps at once, then one recurrent step per time step;
-4. every step is computed, also past a sample's length: steps are causal, so what a sample computes before
-   its length never depends on its padding. Dynamic mode then zeroes the outputs past the length and takes
-   the state after step ``length - 1`` (the initial state for length 0). This equals TFLearn's masked loop
-   and needs no branching inside the loop;
-5. output dropout (training only), then the last valid output when ``return_seq=False``.
+2. input dropout (training only, a fresh mask for every step's input);
+3. ``unroll``: one cell step per time step in a ``tf.while_loop``. Past a sample's length its state is carried
+   unchanged and its output is exactly 0 (``tf.where``, so nothing from the padding leaks, not even a NaN),
+   hence the final state is the state after step ``length - 1`` (the initial state for length 0);
+4. output dropout (training only); with ``return_seq=False`` the output at step ``length - 1`` (the final h),
+   zeros for zero-length rows.
+
+Observers (probes, hooks) can ask a call to record every gate and to edit values as they are computed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnnlab import padding, scopes
-from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell, check_units
+from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell, _no_edit, check_units
 from rnnlab.errors import RnnlabError, describe
 
 # ---------------------------------------------------------------------------------------------- the loop
@@ -65,52 +66,43 @@ def unroll(
     """
     names = cell.record_names if record else ()
     x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
+    weights = cell.step_weights()  # sliced once per call, not once per step
+    time_steps = tf.shape(x_tm)[0]
+    x_ta = tf.TensorArray(x_tm.dtype, size=time_steps).unstack(x_tm)
 
-    def loop(x_tm, state0, lengths):
-        weights = cell.step_weights()
-        time_steps = tf.shape(x_tm)[0]
-        x_ta = tf.TensorArray(x_tm.dtype, size=time_steps).unstack(x_tm)
+    def body(t, state, out_tas, record_tas):
+        edit = edit_at(t) if edit_at is not None else _no_edit
+        out, new_state, records = cell.step(x_ta.read(t), state, weights, edit)
+        if lengths is not None:
+            valid = (t < lengths)[:, None]  # [B, 1]
+            new_state = tuple(tf.where(valid, new, old) for new, old in zip(new_state, state))
+            out = tf.where(valid, out, tf.zeros_like(out))
+            records = {k: tf.where(valid, v, tf.zeros_like(v)) for k, v in records.items()}
+        out_tas = tuple(ta.write(t, out) for ta in out_tas)
+        record_tas = tuple(ta.write(t, records[name]) for ta, name in zip(record_tas, names))
+        return t + 1, tuple(new_state), out_tas, record_tas
 
-        def body(t, state, out_tas, record_tas):
-            edit = edit_at(t) if edit_at is not None else _no_edit
-            out, new_state, records = cell.step(x_ta.read(t), state, weights, edit)
-            if lengths is not None:
-                valid = (t < lengths)[:, None]  # [B, 1]
-                new_state = tuple(tf.where(valid, new, old) for new, old in zip(new_state, state))
-                out = tf.where(valid, out, tf.zeros_like(out))
-                records = {k: tf.where(valid, v, tf.zeros_like(v)) for k, v in records.items()}
-            out_tas = tuple(ta.write(t, out) for ta in out_tas)
-            record_tas = tuple(ta.write(t, records[name]) for ta, name in zip(record_tas, names))
-            return t + 1, tuple(new_state), out_tas, record_tas
+    def new_ta():  # a known element shape lets TensorFlow preallocate, forward and backward
+        return tf.TensorArray(x_tm.dtype, size=time_steps, element_shape=(x_tm.shape[1], cell.num_units))
 
-        def new_ta():  # a known element shape lets TensorFlow preallocate, forward and backward
-            return tf.TensorArray(x_tm.dtype, size=time_steps, element_shape=(x_tm.shape[1], cell.num_units))
-
-        _, final_state, out_tas, record_tas = tf.while_loop(
-            lambda t, *_: t < time_steps,
-            body,
-            (tf.constant(0), tuple(state0), tuple(new_ta() for _ in range(int(keep_outputs))),
-             tuple(new_ta() for _ in names)),
-            maximum_iterations=time_steps,
-            parallel_iterations=32,
-            swap_memory=True,
-        )
-        return tuple(ta.stack() for ta in out_tas), tuple(final_state), tuple(ta.stack() for ta in record_tas)
-
-    outputs, final_state, records = loop(x_tm, tuple(initial_state), lengths)
+    _, final_state, out_tas, record_tas = tf.while_loop(
+        lambda t, *_: t < time_steps,
+        body,
+        (tf.constant(0), tuple(initial_state), tuple(new_ta() for _ in range(int(keep_outputs))),
+         tuple(new_ta() for _ in names)),
+        maximum_iterations=time_steps,
+        parallel_iterations=32,
+        swap_memory=True,
+    )
 
     def batch_major(v):
         return tf.transpose(v, [1, 0, 2])  # [T, B, n] -> [B, T, n]
 
     return Unrolled(
-        outputs=batch_major(outputs[0]) if keep_outputs else None,
+        outputs=batch_major(out_tas[0].stack()) if keep_outputs else None,
         final_state=tuple(final_state),
-        records={name: batch_major(v) for name, v in zip(names, records)} if record else None,
+        records={name: batch_major(ta.stack()) for name, ta in zip(names, record_tas)} if record else None,
     )
-
-
-def _no_edit(name, value):
-    return value
 
 
 # ---------------------------------------------------------------------------------------------- observers
