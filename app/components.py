@@ -172,19 +172,26 @@ def snapshot_epochs(epochs: int, every: int) -> tuple[int, ...]:
     return tuple(sorted({0, *range(every, epochs + 1, every), epochs}))
 
 
-def start_training(spec, *, snapshot_every: int | None = None) -> None:
-    """Validate the spec against its data and start this session's background training."""
-    from rnnlab import RnnlabError
+#: How long starting a new training waits for the session's previous one to stop (it stops between batches).
+HANDOVER_WAIT_S = 5.0
 
+
+def start_training(spec, *, snapshot_every: int | None = None) -> None:
+    """Validate the spec against its data and start this session's background training. A training still
+    running in this session is asked to stop first (its finished epochs are kept as a run when it ends within
+    HANDOVER_WAIT_S); the new job watches this browser session and stops when it ends (app/jobs.py)."""
     from app import jobs
 
-    job = state.training_job()
-    if job is not None and not job.finished:
-        raise RnnlabError("training is already running in this session: stop it first, or wait for it to finish.")
     train, test = experiment_data(spec)
     spec.validate(dataset_info=train)
+    previous = state.training_job()
+    if previous is not None and not previous.finished:
+        previous.stop("replaced")
+        if previous.wait(HANDOVER_WAIT_S):
+            collect_finished_job()
     every = max(1, spec.epochs // 5) if snapshot_every is None else snapshot_every
-    job = jobs.TrainingJob(spec, (train, test), label=spec.describe(), snapshot_epochs=snapshot_epochs(spec.epochs, every))
+    job = jobs.TrainingJob(spec, (train, test), label=spec.describe(), snapshot_epochs=snapshot_epochs(spec.epochs, every),
+                           alive=jobs.session_probe())
     state.set_training_job(job.start())
 
 
@@ -281,10 +288,50 @@ def trace_csv(trace, layer: str | None = None) -> bytes:
     return frame.to_csv(index=False).encode()
 
 
-def layer_choice(trace, *, key: str, label: str = "Layer") -> str:
-    """A selectbox over a trace's layers ('NAME/fw', 'NAME/bw' for each direction of a bidirectional layer)."""
+def layer_choice(trace, *, key: str, label: str = "Layer", view: str | None = None) -> str:
+    """A selectbox over a trace's layers ('NAME/fw', 'NAME/bw' for each direction of a bidirectional layer);
+    ``view``: the URL key it is kept under (see url_choice)."""
     names = list(trace.layers)
-    return st.selectbox(label, names, key=key, format_func=lambda n: f"{n} ({trace.layers[n].kind})")
+    format_func = lambda n: f"{n} ({trace.layers[n].kind})"  # noqa: E731
+    if view is None:
+        return st.selectbox(label, names, key=key, format_func=format_func)
+    return url_choice(st.selectbox, label, names, view=view, key=key, format_func=format_func)
+
+
+# ----------------------------------------------------------------------- view choices kept in the URL
+
+
+def url_choice(widget, label: str, options, *, view: str, key: str, default: int = 0, **kwargs):
+    """A selectbox / radio (``widget``, e.g. ``st.radio`` or ``column.selectbox``) whose choice is kept in the
+    URL under ``view``: the link's value when it is one of ``options``, else ``options[default]``."""
+    options = list(options)
+    value = widget(label, options, index=state.view_index(view, options, default), key=key, **kwargs)
+    state.set_view(view, value, options[default])
+    return value
+
+
+def url_select_slider(widget, label: str, options, *, view: str, key: str, default: int = -1, **kwargs):
+    """A select_slider kept in the URL under ``view`` (default: ``options[default]``)."""
+    options = list(options)
+    fallback = default % len(options)
+    value = widget(label, options=options, value=options[state.view_index(view, options, fallback)], key=key, **kwargs)
+    state.set_view(view, value, options[fallback])
+    return value
+
+
+def url_number(widget, label: str, low: int, high: int, default: int, *, view: str, key: str, **kwargs) -> int:
+    """An int slider / number_input in [low, high] kept in the URL under ``view`` (a value outside is ignored)."""
+    value = widget(label, low, high, state.view_int(view, low, high, default), key=key, **kwargs)
+    state.set_view(view, int(value), int(default))
+    return int(value)
+
+
+def url_multi(widget, label: str, options, default, *, view: str, key: str, **kwargs) -> list:
+    """An int multiselect kept in the URL under ``view`` ("0,3,5"; choices the run lacks are dropped)."""
+    options = list(options)
+    value = widget(label, options, default=state.view_ints(view, options, default), key=key, **kwargs)
+    state.set_view(view, list(value), list(default))
+    return list(value)
 
 
 def run_runs_root() -> str:

@@ -5,6 +5,18 @@ button reaches it (``stop_flag``), and switching pages does not kill it. Its cal
 epoch under a lock; the Train page's fragment reads ``progress()`` twice a second and redraws the progress bar
 and the curves. The job object lives in this session's st.session_state (via app/state.py): nothing here is
 module-level mutable state, and no Streamlit call happens in the worker thread.
+
+A training never outlives its browser session. Streamlit has no public "session ended" callback, so the job's
+stop_flag (checked by ``rnnlab.training.train`` between batches) also asks:
+
+* is the session that started it still connected? (``session_probe()``, recorded on the page's thread when the
+  job starts: ``runtime.is_active_session(session_id)``, thread-safe). A session gone for SESSION_GONE_GRACE_S
+  (a closed tab; a network blip that reconnects within the grace keeps the training) stops the job. Where no
+  Streamlit runtime exists (AppTest, scripts) there is nothing to ask and only the time limit applies;
+* has it run longer than MAX_TRAINING_S (10 minutes)? Then it stops, keeping the epochs finished so far;
+* a new training started in the same session stops the previous one (``components.start_training``).
+
+``stop_reason`` says which ('request', 'session', 'time', 'replaced') and the end message names it.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -23,6 +35,42 @@ log = logging.getLogger("rnnlab.app")
 
 #: How many test sequences the snapshots (epoch slider on the States page) record.
 SNAPSHOT_SAMPLES = 16
+#: A training stops by itself after this many seconds (a forgotten tab must not hold the server's CPU).
+MAX_TRAINING_S = 600.0
+#: A training whose browser session has been disconnected this long stops (a reconnecting tab keeps it).
+SESSION_GONE_GRACE_S = 30.0
+
+#: Why a job stopped early -> the sentence that opens its end message.
+STOP_REASONS = {
+    "request": "",
+    "session": "Stopped because its browser session ended (tab closed or disconnected). ",
+    "time": "Stopped at the time limit of {limit:g} minutes per training; the epochs finished so far are kept. ",
+    "replaced": "Stopped because a new training started in this session. ",
+}
+
+
+def session_probe() -> Callable[[], bool] | None:
+    """On a page's script thread: -> a thread-safe callable telling whether this browser session is still
+    connected (``runtime.is_active_session``), or None where that cannot be told (no Streamlit runtime, as
+    under AppTest or in a script, or a session the runtime does not list as active)."""
+    try:
+        from streamlit import runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:  # pragma: no cover - streamlit is a dependency of the app
+        return None
+    try:
+        if not runtime.exists():
+            return None
+        ctx = get_script_run_ctx(suppress_warning=True)
+        if ctx is None:
+            return None
+        instance, session_id = runtime.get_instance(), ctx.session_id
+        if not instance.is_active_session(session_id):
+            return None
+    except Exception:  # noqa: BLE001 - an internal API that may change: then only the time limit applies
+        log.warning("cannot watch the browser session of a training:\n%s", traceback.format_exc())
+        return None
+    return lambda: instance.is_active_session(session_id)
 
 
 @dataclass(frozen=True)
@@ -82,7 +130,12 @@ class _Recorder:
 class TrainingJob:
     """One training of one session: ``start()``, ``stop()``, ``progress()``, then ``result`` / ``error``."""
 
-    def __init__(self, spec, data, *, label: str, snapshot_epochs=(), strategy=None):
+    def __init__(self, spec, data, *, label: str, snapshot_epochs=(), strategy=None,
+                 alive: Callable[[], bool] | None = None, max_seconds: float | None = MAX_TRAINING_S,
+                 grace_seconds: float = SESSION_GONE_GRACE_S, clock: Callable[[], float] = time.monotonic):
+        """``alive``: is the starting browser session still there (see session_probe; None: not watched).
+        ``max_seconds``: stop after this long (None: no limit). ``grace_seconds``: how long ``alive`` may say
+        False before the job stops. ``clock``: seconds, monotonic (tests pass a fake one)."""
         self.job_id = uuid.uuid4().hex[:8]
         self.spec = spec
         self.data = data  # (train, test) SequenceDatasets, or one dataset to split
@@ -93,6 +146,13 @@ class TrainingJob:
         self.error: str | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.stop_reason: str | None = None
+        self.alive = alive
+        self.max_seconds = max_seconds
+        self.grace_seconds = float(grace_seconds)
+        self._clock = clock
+        self._clock_start = clock()
+        self._gone_since: float | None = None
         self._rows: list[dict] = []
         self._batch = 0
         self._n_batches = 0
@@ -108,9 +168,45 @@ class TrainingJob:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Ask training to stop after the current batch (finished epochs are kept)."""
-        self._stop.set()
+    def stop(self, reason: str = "request") -> None:
+        """Ask training to stop after the current batch (finished epochs are kept); ``reason``: a key of
+        STOP_REASONS (the first reason given is kept)."""
+        with self._lock:
+            if not self._stop.is_set():
+                self.stop_reason = reason
+                if reason != "request":
+                    log.info("training %s asked to stop: %s", self.job_id, reason)
+            self._stop.set()
+
+    def should_stop(self) -> bool:
+        """The stop_flag handed to train(), called between batches in the worker thread: a Stop request, the
+        time limit, or the browser session gone for longer than the grace."""
+        if self._stop.is_set():
+            return True
+        now = self._clock()
+        if self.max_seconds is not None and now - self._clock_start >= self.max_seconds:
+            self.stop("time")
+            return True
+        if self.alive is not None:
+            try:
+                alive = bool(self.alive())
+            except Exception:  # noqa: BLE001 - cannot tell: keep training (the time limit still applies)
+                alive = True
+            if alive:
+                self._gone_since = None
+            elif self._gone_since is None:
+                self._gone_since = now
+            if self._gone_since is not None and now - self._gone_since >= self.grace_seconds:
+                self.stop("session")
+                return True
+        return False
+
+    def end_message(self, message: str) -> str:
+        """train()'s message, opened by why the job stopped when it was not the user's Stop button."""
+        if self.stop_reason and self.stop_reason in STOP_REASONS and message.startswith("Stopped on request"):
+            limit = (self.max_seconds or 0) / 60
+            return STOP_REASONS[self.stop_reason].format(limit=limit) + message
+        return message
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job ends (tests, benchmarks); True when it has."""
@@ -135,7 +231,7 @@ class TrainingJob:
                     self.spec,
                     dataset=self.data,
                     callbacks=[_Recorder(self)],
-                    stop_flag=self._stop.is_set,
+                    stop_flag=self.should_stop,
                     snapshot_epochs=self.snapshot_epochs,
                     snapshot_samples=SNAPSHOT_SAMPLES,
                     strategy=self.strategy,
@@ -162,7 +258,7 @@ class TrainingJob:
             elif getattr(self.result, "diverged", False):
                 status, message = "diverged", self.result.message
             elif self.result.stopped_early:
-                status, message = "stopped", self.result.message
+                status, message = "stopped", self.end_message(self.result.message)
             else:
                 status, message = "done", self.result.message
             end = self._ended if self._ended is not None else time.perf_counter()
@@ -220,7 +316,7 @@ def run_from_job(job: TrainingJob, number: int) -> SessionRun | None:
         model=result.model,
         history=result.history,
         final_metrics=dict(result.final_metrics),
-        message=result.message,
+        message=job.end_message(result.message),
         stopped_early=bool(result.stopped_early),
         diverged=bool(getattr(result, "diverged", False)),
         snapshots=dict(result.snapshots or {}),

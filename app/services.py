@@ -18,6 +18,8 @@ from rnnlab import datasets
 PROBE_SAMPLES = 48
 #: Rows of the padding grid in the Build preview and the Padding lab.
 PREVIEW_ROWS = 12
+#: The Padding lab's embedding pitfall: (vocabulary size, embedding dim, rows, time steps).
+EMBEDDING_DEMO = (20, 4, 6, 12)
 
 
 # ------------------------------------------------------------------------------------------- data
@@ -235,3 +237,55 @@ def insert_zero_step(x: np.ndarray, rows: tuple[int, ...], step: int) -> np.ndar
     for row in rows:
         out[row, step, :] = 0.0
     return out
+
+
+# ------------------------------------------------------------------------ the embedding pitfall
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def padded_ids(batch: int, time_steps: int, vocab: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """-> (ids [B, T] ints in 1..vocab-1, post-padded with the padding id 0; true lengths [B]), seeded.
+
+    Lengths run from about a quarter of T to T-1, so every row has some padding."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(max(1, time_steps // 4), time_steps, size=batch)  # [B], each < T
+    ids = rng.integers(1, vocab, size=(batch, time_steps))  # [B, T]
+    ids[np.arange(time_steps)[None, :] >= lengths[:, None]] = 0  # post-padding with id 0
+    return ids, lengths
+
+
+@st.cache_data(show_spinner="Embedding the ids and running a dynamic LSTM ...", max_entries=8)
+def embedding_pitfall(ids: np.ndarray, vocab: int, dim: int, n_units: int, seed: int) -> dict[str, np.ndarray]:
+    """ids [B, T] (0 = padding) -> keras.layers.Embedding(vocab, dim) (seeded) -> a dynamic rnnlab LSTM, run
+    as is and with the lengths counted from the ids (``seq_len=``).
+
+    Returns embedded [B, T, dim] (the padding rows of the embedding are not zero), true_lengths [B]
+    (non-zero ids), inferred_lengths [B] (TFLearn's count on the embedded steps: T for every row),
+    last_inferred / last_fixed [B, n] (return_seq=False without / with seq_len), reference [B, n] (the layer
+    run on each sequence alone, unpadded), error_inferred / error_fixed [B] (max |returned - reference|).
+    """
+    import keras
+
+    import rnnlab
+
+    ids = np.asarray(ids, dtype=np.int64)
+    true_lengths = np.count_nonzero(ids, axis=1)  # [B]: the one-line fix counts lengths before the embedding
+    with rnnlab.naming_context():
+        embedding = keras.layers.Embedding(
+            vocab, dim, embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))
+        embedded = np.asarray(embedding(ids), dtype=np.float32)  # [B, T, dim]
+        layer = _layer("lstm", n_units, seed, dynamic=True)  # return_seq=False: the output at length-1
+        last_inferred = np.asarray(layer(embedded))  # [B, n]: lengths inferred from the embedded zeros
+        last_fixed = np.asarray(layer(embedded, seq_len=true_lengths))  # [B, n]: the fix
+        reference = np.stack([np.asarray(layer(embedded[b : b + 1, : int(true_lengths[b])]))[0]
+                              for b in range(len(ids))])  # [B, n]
+    return {
+        "embedded": embedded,
+        "true_lengths": true_lengths,
+        "inferred_lengths": rnnlab_lengths(embedded),
+        "last_inferred": last_inferred,
+        "last_fixed": last_fixed,
+        "reference": reference,
+        "error_inferred": np.abs(last_inferred - reference).max(axis=1),
+        "error_fixed": np.abs(last_fixed - reference).max(axis=1),
+    }

@@ -10,16 +10,21 @@ Everything a browser session owns lives here, under keys of its own (pages never
     training job    the background training of this session (app.jobs.TrainingJob)
     session runs    finished trainings of this session (app.jobs.SessionRun), one of them current
     memo            a small per-session LRU of derived results (probe traces, model bytes, ...)
-    view settings   presentation mode (also in the URL as ``present=1``)
+    view settings   presentation mode (also in the URL as ``present=1``) and the inspection pages' view choices
+                    (layer, sample, units, ...: VIEW_PARAMS, in the URL under short per-page keys)
 
-A shared link carries the spec (seed included) and the presentation flag, so it reproduces the experiment.
+A shared link carries the spec (seed included), the presentation flag and the view choices, so it reproduces
+the experiment and opens the same view. View choices are read from the URL once (the session's first run) and
+then live here: a page reads one as its widget's default (``view_index`` / ``view_int`` / ``view_ints``: a value
+that does not fit the current run is ignored) and writes the widget's value back (``set_view``), which updates
+the URL. A view choice equal to the widget's own default leaves the URL, so links stay short.
 Nothing here is module-level mutable state: each session has its own copy in st.session_state.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import streamlit as st
 
@@ -37,9 +42,18 @@ _PRESENT = "rnnlab:presentation"
 _FLASH = "rnnlab:flash"
 _LESSON = "rnnlab:lesson"
 _SEEN_FILES = "rnnlab:seen_files"
+_VIEW = "rnnlab:view_params"
 
+#: View choices of the inspection pages that travel in the URL: short keys, one prefix per page
+#: (st_ States, gt_ Gates, gr_ Gradients, pd_ Padding lab). Values are plain strings; lists join with ",".
+VIEW_PARAMS = (
+    "st_epoch", "st_layer", "st_state", "st_sample", "st_units", "st_dims", "st_colour", "st_n", "st_step",
+    "gt_layer", "gt_sample",
+    "gr_left", "gr_right",
+    "pd_data", "pd_rows", "pd_from", "pd_zero", "pd_kind", "pd_n", "pd_seed", "pd_sample",
+)
 #: Query-string keys the app owns besides the spec's own.
-APP_PARAMS = ("present", "lesson")
+APP_PARAMS = ("present", "lesson", *VIEW_PARAMS)
 MEMO_SIZE = 24
 MAX_SESSION_RUNS = 8
 
@@ -62,6 +76,7 @@ def init() -> None:
         session[_SEEN_FILES] = set()
         session[_PRESENT] = st.query_params.get("present") == "1"
         session[_LESSON] = st.query_params.get("lesson") or None
+        session[_VIEW] = {k: str(v) for k, v in st.query_params.to_dict().items() if k in VIEW_PARAMS}
         if problem:
             flash("error", problem)
     _sync_url()
@@ -80,13 +95,14 @@ def _spec_from_url() -> tuple[ExperimentSpec, str | None]:
 
 
 def url_params() -> dict[str, str]:
-    """The query string this session should show: the spec's settings plus the app's view flags."""
+    """The query string this session should show: the spec's settings plus the app's view flags and choices."""
     session = st.session_state
     params = dict(session[_SPEC].to_query())
     if session.get(_PRESENT):
         params["present"] = "1"
     if session.get(_LESSON):
         params["lesson"] = str(session[_LESSON])
+    params.update(session.get(_VIEW) or {})
     return params
 
 
@@ -146,6 +162,71 @@ def presentation() -> bool:
 def set_presentation(on: bool) -> None:
     if bool(on) != presentation():
         st.session_state[_PRESENT] = bool(on)
+        _sync_url()
+
+
+def _encode_view(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _view_text(name: str) -> str | None:
+    if name not in VIEW_PARAMS:
+        raise KeyError(f"{name!r} is not a view setting of the URL; expected one of {VIEW_PARAMS}")
+    return (st.session_state.get(_VIEW) or {}).get(name)
+
+
+def view_index(name: str, options: Sequence, default: int = 0) -> int:
+    """The index of the URL's view choice ``name`` among ``options`` (compared as text), else ``default``:
+    a value that is not an option of the current run (a layer it lacks, a sample beyond its batch) is ignored."""
+    text = _view_text(name)
+    if text is not None:
+        for index, option in enumerate(options):
+            if str(option) == text:
+                return index
+    return default
+
+
+def view_int(name: str, low: int, high: int, default: int) -> int:
+    """The URL's view choice ``name`` as an int in [low, high], else ``default``."""
+    text = _view_text(name)
+    try:
+        value = int(text) if text is not None else None
+    except ValueError:
+        value = None
+    return value if value is not None and low <= value <= high else default
+
+
+def view_ints(name: str, options: Sequence[int], default: Sequence[int]) -> list[int]:
+    """The URL's view choice ``name`` as a list of ints (``"0,3,5"``), each one of ``options``, else
+    ``default``; an empty value is an empty list (the user chose none)."""
+    text = _view_text(name)
+    if text is None:
+        return list(default)
+    if text.strip() == "":
+        return []
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        return list(default)
+    allowed = set(options)
+    kept = [v for v in dict.fromkeys(values) if v in allowed]
+    return kept if kept else list(default)
+
+
+def set_view(name: str, value: Any, default: Any) -> None:
+    """Write a view widget's value back into the session and the URL (dropped from the URL when it equals the
+    widget's default). Never touches the spec: a view change never retrains."""
+    _view_text(name)  # checks the name
+    views = st.session_state.setdefault(_VIEW, {})
+    text = _encode_view(value)
+    before = views.get(name)
+    if text == _encode_view(default):
+        views.pop(name, None)
+    else:
+        views[name] = text
+    if views.get(name) != before:
         _sync_url()
 
 

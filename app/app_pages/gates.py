@@ -1,4 +1,7 @@
-"""Gates: every gate of a layer and direction per time step, saturation, and interventions (before / after)."""
+"""Gates: every gate of a layer and direction per time step, saturation, and interventions (before / after).
+
+The layer / direction and the sample are kept in the URL (gt_layer, gt_sample).
+"""
 
 import numpy as np
 import pandas as pd
@@ -59,11 +62,11 @@ with ui.guard("Gates"):
     trace = ui.run_trace(run)
     top = st.columns([1.4, 1.6, 1])
     with top[0]:
-        layer = ui.layer_choice(trace, key="gates_layer", label="Layer and direction")
+        layer = ui.layer_choice(trace, key="gates_layer", label="Layer and direction", view="gt_layer")
     record = trace.layers[layer]
     batch, time_steps, n_units = record.quantities["h"].shape
-    b = top[1].selectbox("Sample", list(range(batch)), key=f"gates_sample_{batch}",
-                         format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
+    b = ui.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"gates_sample_{batch}",
+                      format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}

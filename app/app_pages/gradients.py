@@ -1,4 +1,7 @@
-"""Gradients: ||dL/dh_t|| over time per layer, and two layer kinds side by side on the same data."""
+"""Gradients: ||dL/dh_t|| over time per layer, and two layer kinds side by side on the same data.
+
+The two layer kinds compared are kept in the URL (gr_left, gr_right).
+"""
 
 import dataclasses
 
@@ -69,8 +72,10 @@ with ui.guard("Side by side"):
     if mode == modes[0]:
         a, b, c = st.columns(3)
         kinds = list(docs.CELL_KINDS)
-        left_kind = a.selectbox("Left", kinds, index=0, key="grad_left", format_func=lambda k: docs.LAYER_TITLES[k])
-        right_kind = b.selectbox("Right", kinds, index=1, key="grad_right", format_func=lambda k: docs.LAYER_TITLES[k])
+        left_kind = ui.url_choice(a.selectbox, "Left", kinds, view="gr_left", key="grad_left", default=0,
+                                  format_func=lambda k: docs.LAYER_TITLES[k])
+        right_kind = ui.url_choice(b.selectbox, "Right", kinds, view="gr_right", key="grad_right", default=1,
+                                   format_func=lambda k: docs.LAYER_TITLES[k])
         c.caption("Every layer of this run's stack becomes the chosen kind (with its default activation); both "
                   "models are untrained and read the same probe samples with the same loss.")
         spec_json = run.spec.to_json()

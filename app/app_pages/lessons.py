@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import components as ui
-from app import lessons
+from app import jobs, lessons
 
 st.title("rnnlab: recurrent networks with every gate visible")
 st.markdown(
@@ -35,13 +35,14 @@ with ui.guard("Lessons"):
 
 with st.expander("Limits of this lab"):
     st.markdown(
-        """
+        f"""
 - **Uploads**: at most 50 MB per file (`server.maxUploadSize` in `.streamlit/config.toml`); at most 20,000
   sequences, 1,000 time steps, 1,000 features and 50 million values; finite numbers only. An uploaded file
   lives in your browser session only: a shared link carries every setting, but not your file.
 - **Models**: at most 8 recurrent layers of at most 1,024 units; epochs, batch size and learning rate within
   the ranges `ExperimentSpec.validate()` accepts. Training runs on the server's CPU (or GPU), one training
-  at a time per browser session.
+  at a time per browser session (starting another stops the first); a training stops by itself after
+  {jobs.MAX_TRAINING_S / 60:g} minutes, or when its browser tab has been closed for {jobs.SESSION_GONE_GRACE_S:g} seconds.
 - **Looking inside**: the States, Gates and Gradients pages probe the first 48 held-out sequences; the epoch
   slider replays the first 16 (snapshots recorded while training).
 - **Memory**: a session keeps its last 8 runs (models included). The run store on the server's disk keeps

@@ -1,4 +1,7 @@
-"""Padding lab: where each sequence really ends, what dynamic mode computes, and the classic pitfalls."""
+"""Padding lab: where each sequence really ends, what dynamic mode computes, and the classic pitfalls.
+
+Its choices are kept in the URL (pd_data, pd_rows, pd_from, pd_zero, pd_kind, pd_n, pd_seed, pd_sample).
+"""
 
 import numpy as np
 import pandas as pd
@@ -23,28 +26,30 @@ st.markdown(
 )
 
 
-def batch_for(source: str, rows: int, start: int):
-    """-> (name, x [B, T, D], true lengths [B]) for the chosen source."""
+def data_for(source: str):
+    """-> the SequenceDataset [N, T, D] of the chosen source."""
     if source == "experiment":
         train, _ = ui.experiment_data(state.spec())
-        data = train
-    else:
-        data = services.load_sample(source, "train")
-    stop = min(data.n_samples, start + rows)
-    return data.name, data.x[start:stop], data.lengths[start:stop]
+        return train
+    return services.load_sample(source, "train")
 
 
 with ui.guard("Padding lab"):
     from rnnlab import padding, plots
 
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1.4])
-    source = c1.selectbox("Data", list(SOURCES), format_func=SOURCES.get, key="pad_source")
-    rows = c2.number_input("Samples", 2, 24, 8, key="pad_rows")
-    start = c3.number_input("From sample", 0, 10_000, 0, key="pad_start")
-    name, x, lengths = batch_for(source, int(rows), int(start))
+    source = ui.url_choice(c1.selectbox, "Data", SOURCES, view="pd_data", key="pad_source", format_func=SOURCES.get)
+    data = data_for(source)
+    rows = ui.url_number(c2.number_input, "Samples", 2, 24, 8, view="pd_rows", key="pad_rows")
+    start = c3.number_input("From sample", 0, 10_000, state.view_int("pd_from", 0, max(data.n_samples - 1, 0), 0),
+                            key="pad_start")
+    state.set_view("pd_from", int(start), 0)
+    stop = min(data.n_samples, int(start) + int(rows))
+    name, x, lengths = data.name, data.x[int(start):stop], data.lengths[int(start):stop]
     batch, time_steps, _ = x.shape
-    zero = c4.number_input("Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1, key=f"pad_zero_{time_steps}",
-                           help="Sets every feature of that step to 0 in the first two samples: a silent frame "
+    zero = ui.url_number(c4.number_input, "Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1,
+                         view="pd_zero", key=f"pad_zero_{time_steps}",
+                         help="Sets every feature of that step to 0 in the first two samples: a silent frame "
                                 "or a real reading of 0, which dynamic mode cannot tell from padding.")
     if zero >= 0:
         x = services.insert_zero_step(x, tuple(range(min(2, batch))), int(zero))
@@ -80,11 +85,11 @@ with ui.guard("Padding lab"):
 
     st.header("2. Step by step: dynamic on and off", divider="gray")
     k1, k2, k3, k4 = st.columns(4)
-    kind = k1.selectbox("Layer", ["lstm", "gru", "simple_rnn"], key="pad_kind")
-    n_units = k2.number_input("n_units", 1, 64, 8, key="pad_units")
-    seed = k3.number_input("Weights seed", 0, 10_000, 0, key="pad_seed")
-    b = k4.selectbox("Sample", list(range(batch)), key=f"pad_sample_{batch}",
-                     format_func=lambda i: f"row {i} (true length {int(lengths[i])})")
+    kind = ui.url_choice(k1.selectbox, "Layer", ["lstm", "gru", "simple_rnn"], view="pd_kind", key="pad_kind")
+    n_units = ui.url_number(k2.number_input, "n_units", 1, 64, 8, view="pd_n", key="pad_units")
+    seed = ui.url_number(k3.number_input, "Weights seed", 0, 10_000, 0, view="pd_seed", key="pad_seed")
+    b = ui.url_choice(k4.selectbox, "Sample", range(batch), view="pd_sample", key=f"pad_sample_{batch}",
+                      format_func=lambda i: f"row {i} (true length {int(lengths[i])})")
     out = services.dynamic_vs_static(x, kind, int(n_units), int(seed))
     valid = np.arange(time_steps) < out["lengths"][b]
     fig = plots.dynamic_comparison(out["seq_dynamic"][b], out["seq_static"][b], valid,
@@ -157,3 +162,35 @@ with ui.guard("Padding lab"):
     st.caption("The first column is 0: the returned backward half equals the backward cell run on the single "
                "last step. For a summary of the whole sequence from both sides, use return_seq=True and take "
                "the forward half at length-1 and the backward half at t=0.")
+
+    st.header("5. After an embedding, padding is not zero", divider="gray")
+    vocab, dim, emb_rows, emb_steps = services.EMBEDDING_DEMO
+    ids, _ = services.padded_ids(emb_rows, emb_steps, vocab, int(seed))
+    emb = services.embedding_pitfall(ids, vocab, dim, int(n_units), int(seed))
+    st.markdown(
+        f"Integer ids padded with **0**, through `keras.layers.Embedding({vocab}, {dim})` (weights seed {int(seed)}), "
+        "then a dynamic LSTM. The embedding maps id 0 to a vector like any other id, so no embedded step is all "
+        "zero: TFLearn's count says every sequence is "
+        f"**{emb_steps}** steps long, and dynamic mode masks nothing."
+    )
+    st.dataframe(pd.DataFrame({"row": np.arange(emb_rows), "ids": [" ".join(map(str, row)) for row in ids]}),
+                 hide_index=True, key="pad_emb_ids")
+    fig = plots.padding_grid(emb["embedded"], {"true (ids != 0)": emb["true_lengths"],
+                                                "TFLearn (count of non-zero steps)": emb["inferred_lengths"]},
+                             title=f"Embedded ids [B, T, {dim}]: every step looks real, padding included")
+    ui.figure(fig, key="pad_emb_grid")
+    scale = np.maximum(np.abs(emb["reference"]).max(axis=1), 1e-12)
+    st.dataframe(pd.DataFrame({
+        "row": np.arange(emb_rows),
+        "true length (ids != 0)": emb["true_lengths"],
+        "inferred from the embedded steps": emb["inferred_lengths"],
+        "without seq_len: max |returned - unpadded| / max |unpadded|": emb["error_inferred"] / scale,
+        "with seq_len: max |returned - unpadded| / max |unpadded|": emb["error_fixed"] / scale,
+    }), hide_index=True, key="pad_emb_table")
+    st.markdown("**The fix**: count the lengths from the ids, before the embedding, and pass them on "
+                "(`mask_zero`-style):")
+    st.code("lengths = np.count_nonzero(ids, axis=1)  # [B]\n"
+            f"net = rnnlab.lstm(keras.layers.Embedding({vocab}, {dim})(ids), {int(n_units)}, dynamic=True, seq_len=lengths)",
+            language="python")
+    st.caption("The reference is the same LSTM run on each sequence alone, unpadded. Without seq_len the layer "
+               "reads the padding vectors and returns the last time step; with seq_len it matches the reference.")

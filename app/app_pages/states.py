@@ -1,4 +1,8 @@
-"""States: h (and c) per unit over time, chosen units as lines, PCA trajectories, time-step and epoch sliders."""
+"""States: h (and c) per unit over time, chosen units as lines, PCA trajectories, time-step and epoch sliders.
+
+Every view choice is kept in the URL (st_layer, st_state, st_sample, st_units, st_dims, st_colour, st_n, st_step,
+st_epoch), so a shared link opens the same view.
+"""
 
 import streamlit as st
 
@@ -30,12 +34,15 @@ def trajectories(run_id, layer, quantity, source, values, valid, labels, can_lab
     with ui.guard("Trajectories"):
         batch, time_steps, _ = values.shape
         c1, c2, c3, c4 = st.columns(4)
-        dims = c1.radio("PCA dimensions", [2, 3], horizontal=True, key="states_dims")
-        colour = c2.radio("Colour by", ["time", "label"] if can_label else ["time"], horizontal=True,
-                          key="states_colour", help="Label: one colour per class (classification data only).")
-        shown = c3.slider("Samples", 1, batch, min(batch, 24), key=f"states_n_samples_{batch}")
-        step = c4.slider("Up to time step", 0, time_steps - 1, time_steps - 1, key=f"states_step_{time_steps}",
-                         help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
+        dims = ui.url_choice(c1.radio, "PCA dimensions", [2, 3], view="st_dims", key="states_dims", horizontal=True)
+        colour = ui.url_choice(c2.radio, "Colour by", ["time", "label"] if can_label else ["time"], view="st_colour",
+                               key="states_colour", horizontal=True,
+                               help="Label: one colour per class (classification data only).")
+        shown = ui.url_number(c3.slider, "Samples", 1, batch, min(batch, 24), view="st_n",
+                              key=f"states_n_samples_{batch}")
+        step = ui.url_number(c4.slider, "Up to time step", 0, time_steps - 1, time_steps - 1, view="st_step",
+                             key=f"states_step_{time_steps}",
+                             help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
         # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes
         basis = state.memo("pca", (run_id, layer, quantity, dims), lambda: plots.fit_pca(basis_states, dims))
         fig = plots.state_trajectories(
@@ -56,8 +63,8 @@ with ui.guard("States"):
     epochs = sorted(run.snapshots)
     source = "final"
     if epochs:
-        source = controls[0].select_slider(
-            "Epoch", options=[*epochs, "final"], value="final", key="states_epoch",
+        source = ui.url_select_slider(
+            controls[0].select_slider, "Epoch", [*epochs, "final"], view="st_epoch", key="states_epoch",
             help="States recorded during training (snapshots of the first few test sequences). "
                  "0 is the untrained model.")
     else:
@@ -65,18 +72,18 @@ with ui.guard("States"):
                             "replay training here.")
     trace = final if source == "final" else run.snapshots[source]
     with controls[1]:
-        layer = ui.layer_choice(trace, key="states_layer")
+        layer = ui.layer_choice(trace, key="states_layer", view="st_layer")
     record = trace.layers[layer]
     quantities = [q for q in ("h", "c") if q in record.quantities]
-    quantity = controls[2].radio("State", quantities, horizontal=True, key="states_quantity",
-                                 help="h: the output / hidden state; c: the LSTM's cell state (its memory).")
+    quantity = ui.url_choice(controls[2].radio, "State", quantities, view="st_state", key="states_quantity",
+                             horizontal=True, help="h: the output / hidden state; c: the LSTM's cell state (its memory).")
     values = record.quantities[quantity]  # [B, T, n]
     valid = record.valid  # [B, T]
     batch, time_steps, n_units = values.shape
-    b = controls[3].selectbox("Sample", list(range(batch)), key=f"states_sample_{batch}",
-                              format_func=lambda i: sample_label(pool, i))
-    units = controls[4].multiselect("Units for the lines", list(range(n_units)),
-                                    default=list(range(min(4, n_units))), key=f"states_units_{layer}_{n_units}")
+    b = ui.url_choice(controls[3].selectbox, "Sample", range(batch), view="st_sample", key=f"states_sample_{batch}",
+                      format_func=lambda i: sample_label(pool, i))
+    units = ui.url_multi(controls[4].multiselect, "Units for the lines", range(n_units), list(range(min(4, n_units))),
+                         view="st_units", key=f"states_units_{layer}_{n_units}")
 
     left, right = st.columns(2)
     with left:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import components as ui
+from app import jobs
 from app import layer_docs as docs
 from app import state
 
@@ -126,7 +127,9 @@ with ui.guard("Training"):
                              icon=":material/play_arrow:")
     stop = stop_col.button("Stop", key="train_stop", disabled=not running, icon=":material/stop:")
     note_col.caption("Training runs in the background: you may open other pages meanwhile. Stop keeps the "
-                     "epochs finished so far. Changing a view never retrains; only Start does.")
+                     "epochs finished so far. Changing a view never retrains; only Start does. A training stops "
+                     f"by itself after {jobs.MAX_TRAINING_S / 60:g} minutes, or when this browser tab has been "
+                     "closed for a while.")
     if stop and job is not None:
         job.stop()
     if start:

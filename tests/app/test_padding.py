@@ -76,3 +76,24 @@ def test_the_experiment_data_and_other_layers():
     at.selectbox(key="pad_kind").set_value("gru").run()
     assert_clean(at)
     assert "gru outputs" in title(chart(at, "dynamic_comparison"))
+
+
+def test_embedding_pitfall_shows_true_and_inferred_lengths():
+    from app import services
+
+    at = lab()
+    assert_clean(at)
+    vocab, dim, rows, steps = services.EMBEDDING_DEMO
+    table = frame_with(at, "inferred from the embedded steps")
+    ids = np.array([[int(v) for v in row.split()] for row in frame_with(at, "ids")["ids"]])
+    assert ids.shape == (rows, steps) and (ids[:, -1] == 0).all()  # every row is padded with id 0
+    true = np.count_nonzero(ids, axis=1)
+    assert table["true length (ids != 0)"].tolist() == true.tolist() and (true < steps).all()
+    assert table["inferred from the embedded steps"].tolist() == [steps] * rows  # nothing masked
+    assert (table.iloc[:, 3] > 0.1).all()  # without seq_len: far from the unpadded run
+    assert np.allclose(table.iloc[:, 4], 0.0, atol=1e-5)  # with seq_len=lengths: the same as unpadded
+    grid = [f for f in charts(at) if f["layout"].get("meta", {}).get("chart") == "padding_grid"
+            and "Embedded ids" in title(f)]
+    assert grid and grid[0]["layout"]["meta"]["disagree"] == list(range(rows))
+    assert (array(grid[0]["data"][0]["z"]) == 0).all()  # every embedded step is "real"
+    assert any("seq_len=lengths" in c.value for c in at.code)

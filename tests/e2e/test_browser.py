@@ -159,6 +159,13 @@ def test_lesson_train_and_look_inside(page, app_url):
     assert heatmap.count() >= 1, "the state heatmap is not drawn"
     assert heatmap.first.locator(".heatmaplayer, .hm, image").count() >= 1
     shot(page, "03-states")
+    page.locator(".st-key-states_dims label", has_text="3").first.click()  # a view choice inside the PCA fragment
+    page.wait_for_function("() => location.search.includes('st_dims=3')", timeout=30_000)  # kept in the link
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot .gl-container, .js-plotly-plot canvas')",
+                           timeout=60_000)  # the 3-D trajectories are drawn
+    settle(page)
+    no_exceptions(page)
+    assert "dataset=sine" in page.url, page.url  # the spec stays beside the view choices
 
     go(page, "Gates")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
