@@ -7,6 +7,7 @@ samples are zero-padded to random lengths.
 
     .venv/bin/python bench/bench_layers.py            # both sizes, ~3 minutes on 2 cores
     .venv/bin/python bench/bench_layers.py --quick    # fewer repeats
+    .venv/bin/python bench/bench_layers.py --kinds lstm --sizes standard --repeats 200
 
 Prints one row per (size, layer, dynamic): median ms per step for each and the ratio rnnlab / keras
 (below 1.0: rnnlab is faster).
@@ -76,7 +77,7 @@ def time_step(model, x, y) -> float:
 def bench(size_name, kind, dynamic, repeats, warmup=5):
     size = SIZES[size_name]
     x, y = make_batch(size, dynamic)
-    models = {"rnnlab": rnnlab_model(kind, size, dynamic), "keras": keras_model(kind, size, dynamic)}
+    models = {"keras": keras_model(kind, size, dynamic), "rnnlab": rnnlab_model(kind, size, dynamic)}
     for model in models.values():
         for _ in range(warmup):
             model.train_on_batch(x, y)
@@ -92,8 +93,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--sizes", default="classroom,standard")
     parser.add_argument("--kinds", default="lstm,gru,simple_rnn")
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved steps per row (default 40)")
     args = parser.parse_args(argv)
-    repeats = 15 if args.quick else 40
+    repeats = args.repeats or (15 if args.quick else 40)
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs, "
           f"median of {repeats} interleaved train_on_batch steps")
     print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9} {'ratio':>6}")
