@@ -21,6 +21,10 @@ try:  # tests/ as a package or as a plain directory on sys.path
     from tests import reference as ref
 except ImportError:  # pragma: no cover
     import reference as ref
+try:
+    from tests.reference_bridge import randomize, ref_cell
+except ImportError:
+    from reference_bridge import randomize, ref_cell
 
 B, T, D, N = 4, 8, 3, 5
 ATOL = 2e-5
@@ -35,19 +39,8 @@ def data(seed=0, dynamic=False):
     return x
 
 
-def randomize(layer_or_cell, seed):
-    rng = np.random.default_rng(seed)
-    layer_or_cell.set_weights([rng.normal(scale=0.6, size=w.shape).astype(np.float32)
-                               for w in layer_or_cell.get_weights()])
 
 
-def ref_cell(cell):
-    w, n = cell.get_weights(), cell.num_units
-    if cell.kind == "lstm":
-        return ref.LSTMCell(w, n, cell.activation, cell.inner_activation, cell.forget_bias, cell.bias)
-    if cell.kind == "gru":
-        return ref.GRUCell(w, n, cell.activation, cell.inner_activation, cell.bias)
-    return ref.SimpleRNNCell(w, n, cell.activation, cell.bias)
 
 
 def combine(*edits):

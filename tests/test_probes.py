@@ -33,6 +33,10 @@ try:  # tests/ as a package or as a plain directory on sys.path
     from tests import reference as ref
 except ImportError:  # pragma: no cover
     import reference as ref
+try:
+    from tests.reference_bridge import randomize, ref_cell
+except ImportError:
+    from reference_bridge import randomize, ref_cell
 
 B, T, D, N = 5, 7, 3, 4  # batch, time, input_dim, units
 ATOL = 2e-5
@@ -58,21 +62,8 @@ def padded_x(seed=0, time_steps=T) -> np.ndarray:
     return x
 
 
-def randomize(layer_or_cell, seed):
-    """Non-trivial weights and biases (N(0, 0.6)) so every gate and bias matters."""
-    rng = np.random.default_rng(seed)
-    layer_or_cell.set_weights([rng.normal(scale=0.6, size=w.shape).astype(np.float32)
-                               for w in layer_or_cell.get_weights()])
 
 
-def ref_cell(cell):
-    """An rnnlab cell -> the reference cell with the same weights and settings."""
-    w, n = cell.get_weights(), cell.num_units
-    if cell.kind == "lstm":
-        return ref.LSTMCell(w, n, cell.activation, cell.inner_activation, cell.forget_bias, cell.bias)
-    if cell.kind == "gru":
-        return ref.GRUCell(w, n, cell.activation, cell.inner_activation, cell.bias)
-    return ref.SimpleRNNCell(w, n, cell.activation, cell.bias)
 
 
 def make_layer(kind, **kwargs):
