@@ -273,6 +273,7 @@ class _ProbeSession:
         self.with_gradients = with_gradients
         self.records: dict[str, tuple] = {}
         self.perturbations: dict[str, tf.Tensor] = {}
+        self.calls: dict[str, int] = {}  # trace name -> calls recorded so far in this pass
 
     def wants(self, layer) -> bool:  # recorded layers, and layers with an intervention (maybe not recorded)
         return layer in self.targets or any(iv.layer == layer.name for iv in self.interventions)
@@ -286,7 +287,8 @@ class _ProbeSession:
                 if iv.layer == layer.name and (iv.direction is None or iv.direction == direction):
                     factories.append(iv.edit_factory(cell.num_units))
         name = _trace_name(layer, direction)
-        if self.with_gradients and name in self.perturbations:
+        first_call = self.calls.get(name, 0) == 0  # gradients are taken for a layer's first call only
+        if self.with_gradients and first_call and name in self.perturbations:
             eps = self.perturbations[name]  # [B, T, n] zeros, watched by the tape
 
             def add_eps(t):
@@ -299,8 +301,11 @@ class _ProbeSession:
         return compose_edits(factories)
 
     def seen(self, layer, direction, x, lengths, unrolled):
-        if layer in self.targets:
-            self.records[_trace_name(layer, direction)] = (layer, direction, x, lengths, unrolled)
+        name = _trace_name(layer, direction)
+        calls = self.calls.get(name, 0)
+        self.calls[name] = calls + 1
+        if layer in self.targets:  # a layer called again (a shared encoder) is recorded as NAME#1, NAME#2, ...
+            self.records[name if calls == 0 else f"{name}#{calls}"] = (layer, direction, x, lengths, unrolled)
 
 
 def _check_interventions(interventions, targets):
@@ -370,14 +375,16 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
 
     Arguments:
         model: a keras.Model (Sequential, functional or subclassed) holding rnnlab layers, or one rnnlab layer.
-        x: [B, T, D] float array (the model's input).
+        x: [B, T, D] float array (the model's input; a list of them for a model with several inputs).
         y: targets; with y the trace also holds ``grad_norm`` [B, T] = ||dL/dh_t|| for every layer.
         loss: the loss for the gradients (default: the compiled model's loss).
         seq_len: [B] explicit lengths, only when ``model`` is a single layer.
         layers: names of the layers to record (default: all).
         interventions: rnnlab.Intervention objects applied during this pass.
 
-    Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off).
+    Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off). A layer
+    called more than once in the pass (weights shared through ``reuse``) appears once per call: 'NAME', 'NAME#1',
+    ...; ``grad_norm`` is taken for its first call.
     """
     targets = select_layers(model, layers, "to probe")
     interventions = _check_interventions(tuple(interventions), recurrent_layers(model))
@@ -386,7 +393,8 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
     perturbations = {}
     if y is not None:
         # zero perturbations added to every h_t: d loss / d perturbation = d loss / d h_t
-        batch, time = int(x.shape[0]), int(x.shape[1])
+        first = x[0] if isinstance(x, list) else x  # several inputs: shapes from the first
+        batch, time = int(first.shape[0]), int(first.shape[1])
         perturbations = {
             _trace_name(layer, direction): tf.zeros([batch, time, cell.num_units])
             for layer in targets for direction, cell in _cells_of(layer).items()
@@ -415,7 +423,7 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
     directions = {_trace_name(layer, d): (layer, d) for layer in targets for d in _cells_of(layer)}
     trace = Trace(output=_first_numpy(output), loss=None if loss_value is None else float(loss_value))
     for name, record in records.items():
-        layer, direction = directions[name]
+        layer, direction = directions[name.partition("#")[0]]
         cell = _cells_of(layer)[direction]
         seq = record["lengths"].numpy().astype(np.int64)  # [B]
         time = int(record["x"].shape[1])
@@ -486,19 +494,26 @@ def _first_numpy(output):
 
 
 def _check_x(model, x):
+    """x [B, T, D] (or a list of them for a model with several inputs) -> float32 tensor(s), or a clear error."""
+    inputs = getattr(model, "inputs", None) or []
+    if isinstance(x, (list, tuple)) and len(inputs) > 1:
+        if len(x) != len(inputs):
+            raise RnnlabError(f"`x` must hold one array per model input ({len(inputs)}); received {len(x)}.")
+        return [_check_one_x(arr, tuple(spec.shape)) for arr, spec in zip(x, inputs)]
+    expected = tuple(inputs[0].shape) if inputs else None
+    if expected is None and isinstance(model, (Recurrent, BiRNN)):
+        cell = model.cell if isinstance(model, Recurrent) else model.cell_fw
+        if cell.input_dim is not None:
+            expected = (None, None, cell.input_dim)
+    return _check_one_x(x, expected)
+
+
+def _check_one_x(x, expected):
     arr = np.asarray(x)
     if arr.ndim != 3:
         raise RnnlabError(f"`x` must be 3-D [batch, time, input_dim]; received shape {arr.shape}.")
     if not np.issubdtype(arr.dtype, np.floating):
         raise RnnlabError(f"`x` must hold floating-point data; received dtype {arr.dtype}.")
-    expected = None
-    inputs = getattr(model, "inputs", None)
-    if inputs:
-        expected = tuple(inputs[0].shape)
-    elif isinstance(model, (Recurrent, BiRNN)):
-        cell = model.cell if isinstance(model, Recurrent) else model.cell_fw
-        if cell.input_dim is not None:
-            expected = (None, None, cell.input_dim)
     if expected is not None and len(expected) == 3:
         for axis, (want, got) in enumerate(zip(expected, arr.shape)):
             if want is not None and want != got and axis > 0:

@@ -585,3 +585,22 @@ def test_error_intervention_on_missing_gate_or_units(gru_model):
 def test_error_gradients_without_loss(gru_model):
     with pytest.raises(rnnlab.RnnlabError, match=r"need a loss.*`loss=`"):
         rnnlab.probe(gru_model, padded_x(), np.zeros((B, T, 1), np.float32))
+
+
+def test_a_layer_called_twice_is_recorded_once_per_call():
+    import keras
+
+    a_in, b_in = rnnlab.input_data(shape=[None, T, D]), rnnlab.input_data(shape=[None, T, D])
+    encode_a = rnnlab.lstm(a_in, N, return_seq=True, scope="enc")
+    encode_b = rnnlab.lstm(b_in, N, return_seq=True, scope="enc", reuse=True)  # the same layer object
+    summed = keras.layers.Dense(1)(keras.layers.Flatten()(keras.layers.Add()([encode_a, encode_b])))
+    model = keras.Model([a_in, b_in], summed)
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(0)
+    xa, xb = (rng.normal(size=(2, T, D)).astype(np.float32) for _ in range(2))
+    trace = rnnlab.probe(model, [xa, xb], np.zeros((2, 1), np.float32))
+    assert set(trace.layers) == {"enc", "enc#1"}
+    layer = model.get_layer("enc")
+    np.testing.assert_allclose(trace.get("enc", "h"), layer(xa), atol=1e-6)
+    np.testing.assert_allclose(trace.get("enc#1", "h"), layer(xb), atol=1e-6)
+    assert trace.layers["enc"].grad_norm.shape == (2, T) and trace.layers["enc#1"].grad_norm is None
