@@ -19,42 +19,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from streamlit_server import BROWSER_ARGS, CHROMIUM, free_port, start_server, stop_server, wait_healthy  # noqa: E402
+
 IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
            " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 120) -> None:
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not become healthy in {timeout} s")
 
 
 def idle(page, timeout_ms: int = 120_000) -> None:
@@ -74,16 +53,10 @@ def browser_measures(lesson: str) -> list[tuple[str, float | None, float, str]]:
         page.set_default_timeout(120_000)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "RNNLAB_RUNS_DIR": runs}
         started = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        server = start_server(port, runs)
         try:
-            wait_healthy(url)
+            wait_healthy(url, server, None, 120)
             healthy = time.perf_counter() - started
             page.goto(url)
             page.locator(f".st-key-lessons_train_{lesson} button").wait_for(state="visible")
@@ -116,11 +89,7 @@ def browser_measures(lesson: str) -> list[tuple[str, float | None, float, str]]:
                          0.5, "browser"))
 
         finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
             browser.close()
     return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,13 @@ def wait_training(at: AppTest, timeout: float = 120) -> AppTest:
     assert job.wait(timeout), "training did not finish in time"
     at.run()
     return at
+
+
+def wait_first_epoch(job, timeout: float = 60) -> None:
+    """Block until the session's background training job has finished at least one epoch (or timeout)."""
+    deadline = time.time() + timeout
+    while job.progress().epochs_done < 1 and time.time() < deadline:
+        time.sleep(0.1)
 
 
 def train(at: AppTest) -> AppTest:

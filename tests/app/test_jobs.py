@@ -1,10 +1,9 @@
 """A training never outlives its browser session: the job's stop_flag watches the session and the clock
 (unit tests on app.jobs.TrainingJob, no browser), and a new training in a session stops the previous one."""
 
-import time
 
 import pytest
-from apptools import JOB_KEY, go, new_app, runs_of, tiny_spec, wait_training
+from apptools import JOB_KEY, go, new_app, runs_of, tiny_spec, wait_first_epoch, wait_training
 
 from app import jobs
 from rnnlab.experiment import LayerSpec, load_data
@@ -109,9 +108,7 @@ def test_a_new_training_stops_the_sessions_previous_one():
     at = new_app(spec, page="train")
     at.button(key="train_start").click().run()
     first = at.session_state[JOB_KEY]
-    deadline = time.time() + 60
-    while first.progress().epochs_done < 1 and time.time() < deadline:
-        time.sleep(0.1)
+    wait_first_epoch(first)
     go(at, "lessons")
     at.button(key="lessons_train_parity").click().run()
     second = at.session_state[JOB_KEY]

@@ -1,7 +1,5 @@
 """Train page: start / stop, progress and curves, final metrics, downloads, divergence; session isolation."""
 
-import time
-
 import numpy as np
 
 from apptools import (
@@ -15,6 +13,7 @@ from apptools import (
     tiny_spec,
     trace_types,
     train,
+    wait_first_epoch,
     wait_training,
 )
 
@@ -71,9 +70,7 @@ def test_progress_while_training_and_stop_keeps_finished_epochs():
     at = new_app(spec, page="train")
     at.button(key="train_start").click().run()
     job = at.session_state[JOB_KEY]
-    deadline = time.time() + 60
-    while job.progress().epochs_done < 1 and time.time() < deadline:
-        time.sleep(0.2)
+    wait_first_epoch(job)
     at.run()
     assert any("epoch" in p.proto.text for p in at.get("progress"))
     assert at.button(key="train_start").disabled

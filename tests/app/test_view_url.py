@@ -1,14 +1,11 @@
 """View choices of the inspection pages in the URL: a shared link opens the same view; values that do not fit
 the run are ignored without an error; changing a view writes the URL and never retrains."""
 
-import numpy as np
 import pytest
 from apptools import (
     JOB_KEY,
-    array,
     assert_clean,
     chart,
-    charts,
     frame_with,
     go,
     new_app,

@@ -9,22 +9,18 @@ Needs /usr/bin/chromium (`make browser`). Missing: the test fails when $CI is se
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.e2e.streamlit_server import (ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server,
+                                            wait_healthy)
+except ImportError:
+    from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server, wait_healthy
+
 ARTIFACTS = ROOT / ".e2e-artifacts"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]
 SERVER_START_S = 90
 TRAIN_S = 180
 
@@ -40,37 +36,6 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float) -> float:
-    """Poll /_stcore/health until it answers ok; -> seconds waited."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if process.poll() is not None:
-            raise AssertionError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"streamlit did not answer {url}/_stcore/health within {timeout} s:\n"
-                         f"{log_path.read_text()[-3000:]}")
-
-
-def start_server(port: int, runs_dir: Path, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RNNLAB_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    log = open(log_path, "w")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_chromium()
@@ -83,11 +48,7 @@ def app_url(tmp_path_factory):
         wait_healthy(url, process, log_path, SERVER_START_S)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")
