@@ -30,11 +30,6 @@ def tflearn_lengths(x: tf.Tensor) -> tf.Tensor:
     return tf.cast(tf.reduce_sum(used, axis=1), tf.int32)  # [B]
 
 
-def valid_mask(lengths: tf.Tensor, time_steps) -> tf.Tensor:
-    """[B] lengths, T -> [B, T] bool: True where t < length[b]."""
-    return tf.sequence_mask(lengths, maxlen=time_steps)
-
-
 def gather_last_valid(sequence: tf.Tensor, lengths: tf.Tensor) -> tf.Tensor:
     """[B, T, n] sequence, [B] lengths -> [B, n]: the entry at step length-1.
 

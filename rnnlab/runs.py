@@ -101,21 +101,6 @@ def _temp_name(folder: Path, final_name: str) -> Path:
     return folder / f"{_TMP}{uuid.uuid4().hex[:8]}-{final_name}"
 
 
-def atomic_write(path, write: Callable[[str], None]) -> None:
-    """Write ``path`` by calling ``write(temp_path)`` on a temporary file in the same folder, then os.replace.
-
-    If ``write`` fails, the temporary file is removed and ``path`` keeps its previous content.
-    """
-    path = Path(path)
-    temp = _temp_name(path.parent, path.name)
-    try:
-        write(str(temp))
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
