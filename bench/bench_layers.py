@@ -5,17 +5,24 @@ One step = forward + backward + Adam update through ``model.train_on_batch`` on 
 Dynamic mode: rnnlab ``dynamic=True`` against Keras ``Masking(0.0)`` before the layer, on a batch whose
 samples are zero-padded to random lengths.
 
-    .venv/bin/python bench/bench_layers.py            # both sizes, ~3 minutes on 2 cores
-    .venv/bin/python bench/bench_layers.py --quick    # fewer repeats
-    .venv/bin/python bench/bench_layers.py --kinds lstm --sizes standard --repeats 200
+    .venv/bin/python bench/bench_layers.py            # both sizes, ~4 minutes on 2 cores
+    .venv/bin/python bench/bench_layers.py --quick    # one trial, fewer rounds
+    .venv/bin/python bench/bench_layers.py --kinds lstm --sizes standard --trials 5 --repeats 40
 
-Prints one row per (size, layer, dynamic): median ms per step for each and the ratio rnnlab / keras
-(below 1.0: rnnlab is faster).
+Each row is measured in ``--trials`` trials; a trial builds a fresh pair of models (Keras's first), warms both
+up, then runs ``--repeats`` rounds of one step each. On a shared 2-core machine a freshly built model lands
+on a fast or a slow run by chance (medians of the same model differ by up to 20% between builds), so one
+pair can mislead; several trials show it.
+
+Prints one row per (size, layer, dynamic): median ms per step of all rounds for each, the ratio rnnlab / keras
+as the median over all rounds of the round's ratio (below 1.0: rnnlab is faster), and the lowest and highest
+ratio of a single trial.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
@@ -74,38 +81,56 @@ def time_step(model, x, y) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def bench(size_name, kind, dynamic, repeats, warmup=5):
+def bench(size_name, kind, dynamic, repeats, trials, warmup=5):
+    """-> {'rnnlab': median ms, 'keras': median ms, 'ratio': median round ratio, 'trial_ratios': [...]}."""
     size = SIZES[size_name]
     x, y = make_batch(size, dynamic)
-    models = {"keras": keras_model(kind, size, dynamic), "rnnlab": rnnlab_model(kind, size, dynamic)}
-    for model in models.values():
-        for _ in range(warmup):
-            model.train_on_batch(x, y)
-    times = {name: [] for name in models}
-    for _ in range(repeats):  # interleaved: one step of each per round
-        for name, model in models.items():
-            times[name].append(time_step(model, x, y))
-    return {name: statistics.median(t) for name, t in times.items()}
+    times = {"keras": [], "rnnlab": []}
+    round_ratios, trial_ratios = [], []
+    for _ in range(trials):
+        with rnnlab.naming_context():  # fresh layer names each trial; the old pair is freed
+            models = {"keras": keras_model(kind, size, dynamic), "rnnlab": rnnlab_model(kind, size, dynamic)}
+        for model in models.values():
+            for _ in range(warmup):
+                model.train_on_batch(x, y)
+        trial = {name: [] for name in models}
+        for _ in range(repeats):  # interleaved: one step of each per round
+            for name, model in models.items():
+                trial[name].append(time_step(model, x, y))
+        ratios = [r / k for r, k in zip(trial["rnnlab"], trial["keras"])]
+        round_ratios += ratios
+        trial_ratios.append(statistics.median(ratios))
+        for name in models:
+            times[name] += trial[name]
+        del models
+        gc.collect()
+    return {
+        **{name: statistics.median(t) for name, t in times.items()},
+        "ratio": statistics.median(round_ratios),
+        "trial_ratios": trial_ratios,
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="one trial of 15 rounds")
     parser.add_argument("--sizes", default="classroom,standard")
     parser.add_argument("--kinds", default="lstm,gru,simple_rnn")
-    parser.add_argument("--repeats", type=int, default=None, help="interleaved steps per row (default 40)")
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved rounds per trial (default 20)")
+    parser.add_argument("--trials", type=int, default=None, help="fresh model pairs per row (default 3)")
     args = parser.parse_args(argv)
-    repeats = args.repeats or (15 if args.quick else 40)
+    repeats = args.repeats or (15 if args.quick else 20)
+    trials = args.trials or (1 if args.quick else 3)
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs, "
-          f"median of {repeats} interleaved train_on_batch steps")
-    print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9} {'ratio':>6}")
+          f"{trials} trials x {repeats} interleaved train_on_batch steps")
+    print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9} {'ratio':>6}  trials")
     for size_name in args.sizes.split(","):
         for kind in args.kinds.split(","):
             for dynamic in (False, True):
-                result = bench(size_name, kind, dynamic, repeats)
-                ratio = result["rnnlab"] / result["keras"]
+                result = bench(size_name, kind, dynamic, repeats, trials)
+                spread = f"{min(result['trial_ratios']):.2f}-{max(result['trial_ratios']):.2f}"
                 print(f"{size_name:10} {kind:10} {str(dynamic):7} {result['rnnlab']:10.2f} "
-                      f"{result['keras']:9.2f} {ratio:6.2f}", flush=True)
+                      f"{result['keras']:9.2f} {result['ratio']:6.2f}  {spread}", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ The time loop (``rnnlab.recurrent``) calls a cell in two parts:
   step's records (every gate and state, named as in DESIGN.md), which probes collect.
 
 (Projecting all inputs in one large matmul before the loop was measured slower on CPU than one small
-matmul per step, whose iterations TensorFlow overlaps: see bench/bench_layers.py.)
+matmul per step, whose iterations TensorFlow overlaps: see bench/bench_layers.py. Splitting the LSTM's
+recurrent matmul in two independent halves is faster on CPU at larger sizes: see ``split_gate_matmul``.)
 
 ``edit(name, value) -> value`` is applied to every gate and state as soon as it is computed, so an
 intervention on a gate (say forget = 1.0) changes everything computed after it in that step.
@@ -31,6 +32,31 @@ from rnnlab.errors import RnnlabError, describe
 def _no_edit(name, value):
     """The edit of a plain call: values pass unchanged (no ops added)."""
     return value
+
+
+# On CPU, TensorFlow's oneDNN kernel runs a matmul as small as one step's [B, n] @ [n, k n] on one thread, and the
+# steps form a serial chain, so the second core idles. Two independent matmuls per step (LSTM: gates i, j and
+# f, o; GRU: reset and update) run on two inter-op threads at once. Measured with bench/bench_layers.py on
+# 2 cores (training step time / Keras's): LSTM at batch 64, 128 units 0.86 split against 1.15 unsplit, at 64
+# units 0.90 against 1.09; GRU at 128 units 0.74 against 0.81. Smaller steps lose more to the extra ops than
+# they gain (LSTM at batch 32 and 16 or 32 units: 1.0 split, 0.93 unsplit; GRU at 64 units: 0.75 against 0.71).
+# A GPU wants one large matmul.
+SPLIT_MIN_MULTIPLY_ADDS = 2**20  # per step: batch * n * (k n), k = 4 (LSTM) or 2 (GRU gates)
+
+
+def split_gate_matmul(batch_size, num_units: int, blocks: int) -> bool:
+    """Whether a cell should compute its recurrent gate matmul ([B, n] @ [n, blocks n]) as two halves.
+
+    True on CPU for steps of at least SPLIT_MIN_MULTIPLY_ADDS multiply-adds. batch_size: the static batch
+    size, or None (then 32, Keras's default batch, is assumed).
+    """
+    if blocks % 2 or _gpu_visible():
+        return False
+    return (batch_size or 32) * num_units * blocks * num_units >= SPLIT_MIN_MULTIPLY_ADDS
+
+
+def _gpu_visible() -> bool:
+    return bool(tf.config.list_logical_devices("GPU"))
 
 
 def check_units(value, argument: str) -> int:
@@ -120,14 +146,19 @@ class RecurrentCell(keras.layers.Layer):
         self.matrix = self._add_kernel("Matrix", k * n)
         self.bias_vector = self._add_bias("Bias", k * n)
 
-    def step_weights(self) -> tuple:
-        """-> (input rows [D, k n], recurrent rows [n, k n], bias [k n] or None), sliced once per call."""
+    def step_weights(self, batch_size=None) -> tuple:
+        """-> (input rows [D, k n], recurrent rows [n, k n], bias [k n] or None), sliced once per call.
+
+        batch_size: the static batch size of the call (None when unknown); cells may use it to choose how to
+        lay out their matmuls.
+        """
         d = self.input_dim
         return (self.matrix[:d], self.matrix[d:], self.bias_vector)
 
     def _preactivation(self, x_t, h, w_x, w_h, b):
         z = tf.matmul(x_t, w_x) + tf.matmul(h, w_h)  # [B, k n] = [x_t, h] @ Matrix
-        return z + b if b is not None else z
+        # BiasAdd, not a broadcasting add: its gradient is one BiasAddGrad per step (measured 7% faster steps)
+        return tf.nn.bias_add(z, b) if b is not None else z
 
     def step(self, x_t, state, weights, edit=_no_edit):
         """[B, D], state tuple of [B, n], step_weights() -> (output [B, n], new state, records of [B, n])."""
@@ -226,17 +257,26 @@ class BasicLSTMCell(RecurrentCell):
         self.inner_activation = inner_activation
         self.inner_activation_fn = activations.get(inner_activation, "inner_activation")
 
-    def step_weights(self) -> tuple:
-        """-> (input rows, recurrent rows, bias with forget_bias folded into its f block), once per call."""
+    def step_weights(self, batch_size=None) -> tuple:
+        """-> groups of (input rows, recurrent rows, bias with forget_bias folded in), once per call.
+
+        One group [D, 4n], [n, 4n], [4n], or two (gates i, j and gates f, o: [D, 2n], [n, 2n], [2n] each) when
+        ``split_gate_matmul`` says two independent matmuls per step are faster.
+        """
         w_x, w_h, b = super().step_weights()
         n = self.num_units
         forget = tf.concat([tf.zeros([2 * n]), tf.fill([n], self.forget_bias), tf.zeros([n])], axis=0)
-        return w_x, w_h, forget if b is None else b + forget  # [4n]: 0, 0, forget_bias, 0
+        b = forget if b is None else b + forget  # [4n]: 0, 0, forget_bias, 0
+        if not split_gate_matmul(batch_size, n, self.blocks):
+            return ((w_x, w_h, b),)
+        return tuple(zip(tf.split(w_x, 2, axis=1), tf.split(w_h, 2, axis=1), tf.split(b, 2)))
 
     def step(self, x_t, state, weights, edit=_no_edit):
         c, h = state
-        z = self._preactivation(x_t, h, *weights)  # [B, 4n], forget_bias already in the f block
-        zi, zj, zf, zo = tf.split(z, 4, axis=1)  # input gate, candidate (TFLearn's j), forget, output
+        # [B, 4n] (or two [B, 2n]), forget_bias already in the f block
+        z = [self._preactivation(x_t, h, *group) for group in weights]
+        # input gate, candidate (TFLearn's j), forget, output
+        zi, zj, zf, zo = [block for part in z for block in tf.split(part, 4 // len(z), axis=1)]
         i = edit("input", self.inner_activation_fn(zi))
         j = edit("candidate", self.activation_fn(zj))
         f = edit("forget", self.inner_activation_fn(zf))  # sig(f + forget_bias)
@@ -301,17 +341,21 @@ class GRUCell(RecurrentCell):
         self.candidate_matrix = self._add_kernel("candidate_Matrix", n)
         self.candidate_bias = self._add_bias("candidate_Bias", n)
 
-    def step_weights(self) -> tuple:
+    def step_weights(self, batch_size=None) -> tuple:
         d = self.input_dim
         gates = (self.gates_matrix[:d], self.gates_matrix[d:], self.gates_bias)  # [D, 2n], [n, 2n], [2n]
         cand = (self.candidate_matrix[:d], self.candidate_matrix[d:], self.candidate_bias)  # [D, n], [n, n], [n]
-        return gates, cand
+        if not split_gate_matmul(batch_size, self.num_units, 2):
+            return (gates,), cand
+        halves = (tf.split(w, 2, axis=-1) if w is not None else (None, None) for w in gates)
+        return tuple(zip(*halves)), cand  # reset, update: [D, n], [n, n], [n] each
 
     def step(self, x_t, state, weights, edit=_no_edit):
         (h,) = state
         gates_weights, cand_weights = weights
-        g = self.inner_activation_fn(self._preactivation(x_t, h, *gates_weights))  # [B, 2n]
-        r, u = tf.split(g, 2, axis=1)  # reset first, then update
+        # [B, 2n], or reset and update [B, n] each
+        g = [self.inner_activation_fn(self._preactivation(x_t, h, *group)) for group in gates_weights]
+        r, u = g if len(g) == 2 else tf.split(g[0], 2, axis=1)  # reset first, then update
         r = edit("reset", r)
         u = edit("update", u)
         cand = edit("candidate", self.activation_fn(self._preactivation(x_t, r * h, *cand_weights)))

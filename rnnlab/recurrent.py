@@ -66,7 +66,7 @@ def unroll(
     """
     names = cell.record_names if record else ()
     x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
-    weights = cell.step_weights()  # sliced once per call, not once per step
+    weights = cell.step_weights(batch_size=x_tm.shape[1])  # sliced once per call, not once per step
     time_steps = tf.shape(x_tm)[0]
     x_ta = tf.TensorArray(x_tm.dtype, size=time_steps).unstack(x_tm)
 

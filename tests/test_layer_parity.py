@@ -595,6 +595,31 @@ def test_dynamic_zeros_and_states_are_exact(kind):
             np.testing.assert_array_equal(last[b], seq[b, length - 1])
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("api", ["class_eager", "class_in_model"])
+@pytest.mark.parametrize("mode", ["static", "dynamic", "dynamic_seq_len"])
+@pytest.mark.parametrize("options", [{}, {"bias": False, "activation": "relu"}], ids=["default", "no_bias_relu"])
+def test_split_gate_matmul_parity(monkeypatch, kind, api, mode, options):
+    """The recurrent gate matmul computed as two halves (LSTM i, j | f, o; GRU reset | update: the CPU path for
+    large steps) gives the reference layer; forced on at the grid's small size."""
+    monkeypatch.setattr(rnnlab.cells, "SPLIT_MIN_MULTIPLY_ADDS", 0)
+    monkeypatch.setattr(rnnlab.cells, "_gpu_visible", lambda: False)
+    assert rnnlab.cells.split_gate_matmul(B, N, N_KERNEL_BLOCKS[kind] - (kind == "gru"))
+    if kind == "lstm":
+        options = dict(options, forget_bias=-0.5)
+    check_layer_case(kind, api, mode, True, True, True, options, "set_random", seed=21)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_parity_at_a_size_that_splits_the_gate_matmul(kind):
+    """Batch 64, 128 units (the benchmark's standard size) takes the two-halves path on CPU; parity holds."""
+    blocks = {"lstm": 4, "gru": 2}[kind]
+    assert rnnlab.cells.split_gate_matmul(64, 128, blocks) != bool(tf.config.list_logical_devices("GPU"))
+    assert not rnnlab.cells.split_gate_matmul(32, 16, blocks)  # classroom size: one matmul
+    x = np.concatenate([padded_batch(9, seed=s) for s in range(11)])[:64]  # [64, 9, 3], every padding case
+    check_layer_case(kind, "class_eager", "dynamic", True, True, True, {}, "init", x=x, n=128, seed=22)
+
+
 def test_padded_steps_do_not_continue_the_recurrence():
     """SPEC: past the length the state is carried unchanged and the output is exactly 0.
 
