@@ -14,6 +14,12 @@ up, then runs ``--repeats`` rounds of one step each. On a shared 2-core machine 
 on a fast or a slow run by chance (medians of the same model differ by up to 20% between builds), so one
 pair can mislead; several trials show it.
 
+Where PyTorch is installed (it is not a dependency: ``.venv/bin/pip install torch``), its nn.LSTM / nn.GRU /
+nn.RNN(tanh) with a Linear(1) head and Adam join each round as a third peer (dynamic mode: a packed sequence),
+with GOMP_SPINCOUNT=1000: by default its OpenMP threads spin on the cores for a while after their turn and slow
+whichever model runs next (Keras's step by 25%); with a short spin PyTorch's own step is as fast (measured
+13.8 vs 14.5 ms alone), while OMP_WAIT_POLICY=PASSIVE would double it.
+
 Prints one row per (size, layer, dynamic): median ms per step of all rounds for each, the ratio rnnlab / keras
 as the median over all rounds of the round's ratio (below 1.0: rnnlab is faster), and the lowest and highest
 ratio of a single trial.
@@ -28,6 +34,7 @@ import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")  # PyTorch's OpenMP threads: no long spin after their turn
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -75,21 +82,59 @@ def keras_model(kind, size, dynamic):
     return model
 
 
+class TorchModel:
+    """PyTorch's own layer -> Linear(1), MSE, Adam, with a ``train_on_batch(x, y)`` like Keras's."""
+
+    def __init__(self, kind, size, dynamic):
+        import torch
+
+        self.torch, self.dynamic = torch, dynamic
+        layer_class = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "simple_rnn": torch.nn.RNN}[kind]
+        self.layer = layer_class(size["features"], size["units"], batch_first=True)
+        self.head = torch.nn.Linear(size["units"], 1)
+        self.optimizer = torch.optim.Adam([*self.layer.parameters(), *self.head.parameters()], lr=1e-3)
+
+    def train_on_batch(self, x, y):
+        torch = self.torch
+        x, y = torch.from_numpy(x), torch.from_numpy(y)
+        if self.dynamic:  # TFLearn's length: steps with a non-zero feature
+            lengths = (x != 0).any(dim=2).sum(dim=1)
+            x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, state = self.layer(x)
+        h = state[0] if isinstance(state, tuple) else state  # [layers, B, n]
+        loss = torch.nn.functional.mse_loss(self.head(h[-1]), y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def time_step(model, x, y) -> float:
     start = time.perf_counter()
     model.train_on_batch(x, y)
     return (time.perf_counter() - start) * 1e3
 
 
-def bench(size_name, kind, dynamic, repeats, trials, warmup=5):
-    """-> {'rnnlab': median ms, 'keras': median ms, 'ratio': median round ratio, 'trial_ratios': [...]}."""
+def bench(size_name, kind, dynamic, repeats, trials, warmup=5, torch=False):
+    """-> {'rnnlab': median ms, 'keras': median ms, ('torch': median ms,) 'ratio': median round ratio,
+    'trial_ratios': [...]}."""
     size = SIZES[size_name]
     x, y = make_batch(size, dynamic)
-    times = {"keras": [], "rnnlab": []}
+    times = {"keras": [], "rnnlab": [], **({"torch": []} if torch else {})}
     round_ratios, trial_ratios = [], []
     for _ in range(trials):
-        with rnnlab.naming_context():  # fresh layer names each trial; the old pair is freed
+        with rnnlab.naming_context():  # fresh layer names each trial; the old models are freed
             models = {"keras": keras_model(kind, size, dynamic), "rnnlab": rnnlab_model(kind, size, dynamic)}
+        if torch:
+            models["torch"] = TorchModel(kind, size, dynamic)
         for model in models.values():
             for _ in range(warmup):
                 model.train_on_batch(x, y)
@@ -118,19 +163,24 @@ def main(argv=None):
     parser.add_argument("--kinds", default="lstm,gru,simple_rnn")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved rounds per trial (default 20)")
     parser.add_argument("--trials", type=int, default=None, help="fresh model pairs per row (default 3)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where installed")
     args = parser.parse_args(argv)
     repeats = args.repeats or (15 if args.quick else 20)
     trials = args.trials or (1 if args.quick else 3)
-    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs, "
-          f"{trials} trials x {repeats} interleaved train_on_batch steps")
-    print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9} {'ratio':>6}  trials")
+    torch = torch_available() and not args.no_torch
+    peers = f"keras {keras.__version__}" + (f", torch {__import__('torch').__version__}" if torch else "")
+    print(f"{peers}, {os.cpu_count()} CPUs, {trials} trials x {repeats} interleaved training steps")
+    torch_header = f" {'torch ms':>9}" if torch else ""
+    print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9}{torch_header} "
+          f"{'ratio':>6}  trials")
     for size_name in args.sizes.split(","):
         for kind in args.kinds.split(","):
             for dynamic in (False, True):
-                result = bench(size_name, kind, dynamic, repeats, trials)
+                result = bench(size_name, kind, dynamic, repeats, trials, torch=torch)
                 spread = f"{min(result['trial_ratios']):.2f}-{max(result['trial_ratios']):.2f}"
+                torch_ms = f" {result['torch']:9.2f}" if torch else ""
                 print(f"{size_name:10} {kind:10} {str(dynamic):7} {result['rnnlab']:10.2f} "
-                      f"{result['keras']:9.2f} {result['ratio']:6.2f}  {spread}", flush=True)
+                      f"{result['keras']:9.2f}{torch_ms} {result['ratio']:6.2f}  {spread}", flush=True)
 
 
 if __name__ == "__main__":

@@ -35,3 +35,14 @@ def test_dynamic_batch_is_zero_padded_to_random_lengths(bench_layers):
     assert lengths.min() >= 50 // 3 and lengths.max() <= 50 and len(set(lengths)) > 5
     for row, length in zip(x, lengths):  # zeros only after the length: post-padding
         assert (abs(row[length:]).sum() == 0) and (abs(row[:length]).sum(axis=1) > 0).all()
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_pytorch_peer_trains_where_installed(bench_layers, dynamic):
+    """PyTorch is an optional peer of the benchmark, not a dependency: checked only where it is installed."""
+    pytest.importorskip("torch")
+    size = bench_layers.SIZES["tiny"]
+    x, y = bench_layers.make_batch(size, dynamic)
+    model = bench_layers.TorchModel("lstm", size, dynamic)
+    losses = [model.train_on_batch(x, y) for _ in range(30)]
+    assert losses[-1] < losses[0]  # Adam on one batch: the loss goes down
