@@ -286,9 +286,8 @@ class _ProbeSession:
             for iv in self.interventions:
                 if iv.layer == layer.name and (iv.direction is None or iv.direction == direction):
                     factories.append(iv.edit_factory(cell.num_units))
-        name = _trace_name(layer, direction)
-        first_call = self.calls.get(name, 0) == 0  # gradients are taken for a layer's first call only
-        if self.with_gradients and first_call and name in self.perturbations:
+        name = _call_name(_trace_name(layer, direction), self.calls.get(_trace_name(layer, direction), 0))
+        if self.with_gradients and name in self.perturbations:
             eps = self.perturbations[name]  # [B, T, n] zeros, watched by the tape
 
             def add_eps(t):
@@ -305,8 +304,12 @@ class _ProbeSession:
         calls = self.calls.get(name, 0)
         self.calls[name] = calls + 1
         if layer in self.targets:  # a layer called again (a shared encoder) is recorded as NAME#1, NAME#2, ...
-            self.records[name if calls == 0 else f"{name}#{calls}"] = (layer, direction, x, lengths, unrolled)
+            self.records[_call_name(name, calls)] = (layer, direction, x, lengths, unrolled)
 
+
+def _call_name(name: str, calls: int) -> str:
+    """The trace name of a layer's call number ``calls`` in one pass: NAME, NAME#1, NAME#2, ..."""
+    return name if calls == 0 else f"{name}#{calls}"
 
 def _check_interventions(interventions, targets):
     by_name = {layer.name: layer for layer in targets}
@@ -384,27 +387,25 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
 
     Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off). A layer
     called more than once in the pass (weights shared through ``reuse``) appears once per call: 'NAME', 'NAME#1',
-    ...; ``grad_norm`` is taken for its first call.
+    ...; each call has its own ``grad_norm``. With y the
+    forward pass runs twice: once to learn every call's shapes, once under the gradient tape.
     """
     targets = select_layers(model, layers, "to probe")
     interventions = _check_interventions(tuple(interventions), recurrent_layers(model))
     x = _check_x(model, x)
     loss_fn = _resolve_loss(model, loss) if y is not None else None
-    perturbations = {}
-    if y is not None:
-        # zero perturbations added to every h_t: d loss / d perturbation = d loss / d h_t
-        first = x[0] if isinstance(x, list) else x  # several inputs: shapes from the first
-        batch, time = int(first.shape[0]), int(first.shape[1])
-        perturbations = {
-            _trace_name(layer, direction): tf.zeros([batch, time, cell.num_units])
-            for layer in targets for direction, cell in _cells_of(layer).items()
-        }
     forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None)
     seq = None if seq_len is None else tf.convert_to_tensor(seq_len)
-    if y is None:
-        output, records = forward(x, seq, perturbations)
-        loss_value = None
-    else:
+    output, records = forward(x, seq, {})
+    loss_value = None
+    if y is not None:
+        # zero perturbations added to every h_t of every recorded call: d loss / d perturbation = d loss / d h_t.
+        # Their shapes come from the pass above (a shared layer's later calls may see other shapes).
+        units = {_trace_name(layer, d): cell.num_units for layer in targets for d, cell in _cells_of(layer).items()}
+        perturbations = {
+            name: tf.zeros([*record["x"].shape[:2], units[name.partition("#")[0]]], record["x"].dtype)
+            for name, record in records.items()
+        }
         with tf.GradientTape() as tape:
             tape.watch(list(perturbations.values()))
             output, records = forward(x, seq, perturbations)
@@ -416,7 +417,7 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
         for n, g in zip(names, grads):
             if g is None:
                 g = tf.zeros_like(perturbations[n])  # h_t does not reach the loss: dL/dh_t = 0
-            if n.endswith("/bw") and n in records:
+            if n.partition("#")[0].endswith("/bw") and n in records:
                 # the backward cell's perturbations are indexed in its reading order: back to time order
                 g = BiRNN.reverse(g, records[n]["lengths"])
             grad_norms[n] = tf.norm(g, axis=-1).numpy()  # [B, T]

@@ -603,4 +603,42 @@ def test_a_layer_called_twice_is_recorded_once_per_call():
     layer = model.get_layer("enc")
     np.testing.assert_allclose(trace.get("enc", "h"), layer(xa), atol=1e-6)
     np.testing.assert_allclose(trace.get("enc#1", "h"), layer(xb), atol=1e-6)
-    assert trace.layers["enc"].grad_norm.shape == (2, T) and trace.layers["enc#1"].grad_norm is None
+    assert trace.layers["enc"].grad_norm.shape == (2, T) and trace.layers["enc#1"].grad_norm.shape == (2, T)
+
+
+def test_a_layer_called_twice_has_gradients_through_time_for_each_call():
+    """A shared encoder on two inputs of different lengths: ||dL/dh_t|| of each call, against a float64
+    hand-unrolled model (tf_unroll above)."""
+    import keras
+
+    time_b = T + 3  # the second call sees longer sequences
+    a_in, b_in = keras.Input((T, D)), keras.Input((time_b, D))
+    encoder = rnnlab.LSTM(N, dynamic=True, forget_bias=0.4)
+    dense = keras.layers.Dense(1)
+    model = keras.Model([a_in, b_in], dense(keras.layers.Concatenate()([encoder(a_in), encoder(b_in)])))
+    randomize(encoder, 31)
+    model.compile(loss="mse")
+    xa, xb = padded_x(seed=32), np.random.default_rng(33).normal(size=(B, time_b, D)).astype(np.float32)
+    xb[0, 5:] = 0.0  # one padded row in the second input too
+    y = np.random.default_rng(34).normal(size=(B, 1)).astype(np.float32)
+
+    trace = rnnlab.probe(model, [xa, xb], y)
+    w, wd = weights64(encoder), weights64(dense)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(w)
+        lasts, hs_per_call = [], []
+        for x in (xa, xb):
+            lengths = ref.tflearn_lengths(x)
+            hs, out = tf_unroll(encoder.cell, w, tf.constant(x, tf.float64), lengths)
+            index = np.maximum(lengths - 1, 0)
+            lasts.append(tf.gather(out, index, axis=1, batch_dims=1) * tf.constant((lengths > 0)[:, None], tf.float64))
+            hs_per_call.append(hs)
+        prediction = tf.concat(lasts, axis=1) @ wd[0] + wd[1]
+        loss = tf.reduce_mean(tf.reduce_mean((prediction - y) ** 2, axis=-1))
+    assert trace.loss == pytest.approx(float(loss), rel=1e-5)
+    for name, hs in (("enc", hs_per_call[0]), ("enc#1", hs_per_call[1])):
+        name = name.replace("enc", encoder.name)
+        rec = trace.layers[name]
+        assert rec.grad_norm.shape == (B, len(hs))
+        np.testing.assert_allclose(rec.grad_norm, norms(tape, loss, hs), rtol=1e-4, atol=1e-7, err_msg=name)
+        assert np.all(rec.grad_norm[~rec.valid] == 0.0) and np.all(rec.grad_norm[rec.valid] > 0.0)
