@@ -109,12 +109,13 @@ class TorchModel:
         return float(loss.detach())
 
 
-def torch_available() -> bool:
+def torch_version() -> str | None:
+    """PyTorch's version where it is installed, else None."""
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
-        return False
-    return True
+        return None
+    return torch.__version__
 
 
 def time_step(model, x, y) -> float:
@@ -167,8 +168,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     repeats = args.repeats or (15 if args.quick else 20)
     trials = args.trials or (1 if args.quick else 3)
-    torch = torch_available() and not args.no_torch
-    peers = f"keras {keras.__version__}" + (f", torch {__import__('torch').__version__}" if torch else "")
+    version = None if args.no_torch else torch_version()
+    torch = version is not None
+    peers = f"keras {keras.__version__}" + (f", torch {version}" if torch else "")
     print(f"{peers}, {os.cpu_count()} CPUs, {trials} trials x {repeats} interleaved training steps")
     torch_header = f" {'torch ms':>9}" if torch else ""
     print(f"{'size':10} {'layer':10} {'dynamic':7} {'rnnlab ms':>10} {'keras ms':>9}{torch_header} "

@@ -4,7 +4,8 @@ Each cell owns TFLearn's weights in TFLearn's layout (SPEC.md, "Cell maths"): on
 ``Matrix`` of shape [input_dim + n, k * n] whose input rows come first, and ``Bias`` [k * n].
 The time loop (``rnnlab.recurrent``) calls a cell in two parts:
 
-* ``step_weights()`` slices the kernel into its input and recurrent rows once per call;
+* ``step_weights(batch_size)`` slices the kernel into its input and recurrent rows once per call (LSTM and
+  GRU: in two column groups on CPU for large steps, see ``split_gate_matmul``);
 * ``step(x_t, state, weights, edit)`` computes one step and returns the output, the new state and the
   step's records (every gate and state, named as in DESIGN.md), which probes collect.
 

@@ -286,7 +286,8 @@ class _ProbeSession:
             for iv in self.interventions:
                 if iv.layer == layer.name and (iv.direction is None or iv.direction == direction):
                     factories.append(iv.edit_factory(cell.num_units))
-        name = _call_name(_trace_name(layer, direction), self.calls.get(_trace_name(layer, direction), 0))
+        name = _trace_name(layer, direction)
+        name = _call_name(name, self.calls.get(name, 0))  # this call's name: edit_at comes before seen
         if self.with_gradients and name in self.perturbations:
             eps = self.perturbations[name]  # [B, T, n] zeros, watched by the tape
 

@@ -74,6 +74,16 @@ def wait_first_epoch(job, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
+def start_long_training() -> tuple[AppTest, object]:
+    """Start a 400-epoch LSTM training on the Train page and wait for its first epoch -> (app, job)."""
+    spec = tiny_spec(epochs=400, dataset_options={"n_samples": 256, "n_test": 16}, layers=(LayerSpec("lstm", 8),))
+    at = new_app(spec, page="train")
+    at.button(key="train_start").click().run()
+    job = at.session_state[JOB_KEY]
+    wait_first_epoch(job)
+    return at, job
+
+
 def train(at: AppTest) -> AppTest:
     """Press Start on the Train page and wait for the result."""
     go(at, "train")

@@ -3,10 +3,10 @@
 
 
 import pytest
-from apptools import JOB_KEY, go, new_app, runs_of, tiny_spec, wait_first_epoch, wait_training
+from apptools import JOB_KEY, go, runs_of, start_long_training, tiny_spec, wait_training
 
 from app import jobs
-from rnnlab.experiment import LayerSpec, load_data
+from rnnlab.experiment import load_data
 
 
 class Clock:
@@ -104,11 +104,7 @@ def test_a_running_training_stops_between_batches_and_says_why(reason):
 
 
 def test_a_new_training_stops_the_sessions_previous_one():
-    spec = tiny_spec(epochs=400, dataset_options={"n_samples": 256, "n_test": 16}, layers=(LayerSpec("lstm", 8),))
-    at = new_app(spec, page="train")
-    at.button(key="train_start").click().run()
-    first = at.session_state[JOB_KEY]
-    wait_first_epoch(first)
+    at, first = start_long_training()
     go(at, "lessons")
     at.button(key="lessons_train_parity").click().run()
     second = at.session_state[JOB_KEY]

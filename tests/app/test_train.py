@@ -10,10 +10,10 @@ from apptools import (
     new_app,
     runs_of,
     spec_of,
+    start_long_training,
     tiny_spec,
     trace_types,
     train,
-    wait_first_epoch,
     wait_training,
 )
 
@@ -66,11 +66,7 @@ def test_train_shows_curves_metrics_and_downloads():
 
 
 def test_progress_while_training_and_stop_keeps_finished_epochs():
-    spec = tiny_spec(epochs=400, dataset_options={"n_samples": 256, "n_test": 16}, layers=(LayerSpec("lstm", 8),))
-    at = new_app(spec, page="train")
-    at.button(key="train_start").click().run()
-    job = at.session_state[JOB_KEY]
-    wait_first_epoch(job)
+    at, job = start_long_training()
     at.run()
     assert any("epoch" in p.proto.text for p in at.get("progress"))
     assert at.button(key="train_start").disabled

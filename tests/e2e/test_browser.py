@@ -79,6 +79,11 @@ def no_exceptions(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
 
 
+def wait_for_charts(page, count: int, timeout: float) -> None:
+    """Block until the page shows at least ``count`` Plotly charts (timeout in ms)."""
+    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {count}", timeout=timeout)
+
+
 def go(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
     page.get_by_role("heading", name=title).first.wait_for()
@@ -114,7 +119,7 @@ def test_lesson_train_and_look_inside(page, app_url):
     shot(page, "02-train")
 
     go(page, "States")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+    wait_for_charts(page, 3, timeout=60_000)
     no_exceptions(page)
     heatmap = page.locator(".js-plotly-plot", has_text="units x time")
     assert heatmap.count() >= 1, "the state heatmap is not drawn"
@@ -129,19 +134,19 @@ def test_lesson_train_and_look_inside(page, app_url):
     assert "dataset=sine" in page.url, page.url  # the spec stays beside the view choices
 
     go(page, "Gates")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
+    wait_for_charts(page, 2, timeout=60_000)
     no_exceptions(page)
     assert page.locator(".js-plotly-plot", has_text="forget gate").count() >= 1
     assert page.locator(".js-plotly-plot", has_text="Gate saturation").count() >= 1
     shot(page, "04-gates")
 
     go(page, "Padding lab")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+    wait_for_charts(page, 4, timeout=90_000)
     no_exceptions(page)
     shot(page, "05-padding")
 
     go(page, "Gradients")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
+    wait_for_charts(page, 2, timeout=90_000)
     no_exceptions(page)
     shot(page, "06-gradients")
 
@@ -150,7 +155,7 @@ def test_lesson_train_and_look_inside(page, app_url):
     shot(page, "07-runs")
 
     go(page, "Build")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=60_000)
+    wait_for_charts(page, 1, timeout=60_000)
     no_exceptions(page)
     shot(page, "08-build")
 
