@@ -74,9 +74,9 @@ def preview_lengths(x: np.ndarray, lengths: np.ndarray | None = None) -> dict[st
 
 
 # ------------------------------------------------------------------------------------ padding lab
-# The computations live in rnnlab.padding_lab; the app caches them (they depend only on their arguments).
+# The computations live in rnnlab.probes.padding_lab; the app caches them (they depend only on their arguments).
 
-from rnnlab import padding_lab  # noqa: E402
+from rnnlab.probes import padding_lab  # noqa: E402
 
 dynamic_vs_static = st.cache_data(show_spinner="Running the layer with dynamic on and off ...", max_entries=32)(
     padding_lab.dynamic_vs_static)

@@ -7,8 +7,8 @@ Everything a browser session owns lives here, under keys of its own (pages never
                     reopened run, a structural edit): widget keys carry it, so widgets start afresh from the
                     new spec instead of keeping stale values
     uploaded data   the user's own SequenceDataset (a file cannot travel in a URL)
-    training job    the background training of this session (app.jobs.TrainingJob)
-    session runs    finished trainings of this session (app.jobs.SessionRun), one of them current
+    training job    the background training of this session (app.session.jobs.TrainingJob)
+    session runs    finished trainings of this session (app.session.jobs.SessionRun), one of them current
     memo            a small per-session LRU of derived results (probe traces, model bytes, ...)
     view settings   presentation mode (also in the URL as ``present=1``) and the inspection pages' view choices
                     (layer, sample, units, ...: VIEW_PARAMS, in the URL under short per-page keys)
@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 
-from rnnlab.experiment import ExperimentSpec
+from rnnlab.experiments import ExperimentSpec
 
 _SPEC = "rnnlab:spec"
 _REVISION = "rnnlab:spec_revision"
@@ -283,7 +283,7 @@ def set_training_job(job) -> None:
 
 
 def session_runs() -> list:
-    """This session's finished runs (app.jobs.SessionRun), oldest first."""
+    """This session's finished runs (app.session.jobs.SessionRun), oldest first."""
     return list(st.session_state.get(_RUNS, []))
 
 

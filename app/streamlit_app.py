@@ -3,7 +3,9 @@
     streamlit run app/streamlit_app.py        (or `make app`)
 
 Pages live in app/app_pages/ and stay thin: read widgets -> call rnnlab -> show figures from rnnlab.plots.
-app/state.py is the only module that touches st.session_state and st.query_params.
+app/state.py is the only module that touches st.session_state and st.query_params. Widgets, figure display and
+messages live in app/ui/, training orchestration (jobs, the session's runs) in app/session/; app/ui never
+imports app/session, and the router collects a finished training before the sidebar draws.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="rnnlab", page_icon=":material/cyclone:", layout="wide")
 
 from app import compat  # noqa: E402
-from app import components as ui  # noqa: E402
 from app import state  # noqa: E402
+from app.session import training  # noqa: E402
+from app.ui import messages, sidebar  # noqa: E402
 
 compat.keep_keras_session()  # background training must not meet Streamlit's per-run keras clear_session
 
 state.init()
-ui.collect_finished_job()
+training.collect_finished_job()
 
 PAGES = {
     "Start": [
@@ -48,9 +51,9 @@ PAGES = {
 page = st.navigation(PAGES)
 
 with st.sidebar:
-    with ui.guard("Sidebar"):
-        ui.sidebar()
+    with messages.guard("Sidebar"):
+        sidebar.sidebar()
 
-ui.apply_view_settings()
-ui.show_messages()
+sidebar.apply_view_settings()
+messages.show_messages()
 page.run()

@@ -23,8 +23,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from rnnlab.experiment import PRESETS, load_data  # noqa: E402
-from rnnlab.training import baseline, train  # noqa: E402
+from rnnlab.experiments import PRESETS, load_data  # noqa: E402
+from rnnlab.experiments import baseline, train  # noqa: E402
 
 BARS = {
     "adding_lstm": ("val_loss", lambda value, base: value <= base["loss"] / 10, "test MSE <= baseline / 10"),

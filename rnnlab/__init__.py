@@ -10,24 +10,31 @@ The library never imports streamlit.
 """
 
 import rnnlab._tensorflow  # noqa: F401  (first: TensorFlow without its start-up chatter)
-from rnnlab.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
-from rnnlab.checkpoint import load_weights
 from rnnlab.errors import RnnlabError
-from rnnlab.keras_interop import InteropTypeError, from_keras, to_keras, weights_from_keras, weights_to_keras
-from rnnlab.probes import Hook, Intervention, LayerTrace, StepRecords, Trace, add_hook, probe
-from rnnlab.recurrent import (
+from rnnlab.layers import (
     GRU,
     LSTM,
+    BasicLSTMCell,
+    BasicRNNCell,
     BiRNN,
+    GRUCell,
+    InteropTypeError,
     Recurrent,
+    RecurrentCell,
     SimpleRNN,
     bidirectional_rnn,
+    from_keras,
     gru,
     input_data,
+    load_weights,
     lstm,
+    naming_context,
     simple_rnn,
+    to_keras,
+    weights_from_keras,
+    weights_to_keras,
 )
-from rnnlab.scopes import naming_context
+from rnnlab.probes import Hook, Intervention, LayerTrace, StepRecords, Trace, add_hook, probe
 
 __version__ = "0.1.0"
 

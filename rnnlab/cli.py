@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _read_spec(source: str):
-    from rnnlab.experiment import PRESETS, ExperimentSpec, SpecError
+    from rnnlab.experiments import PRESETS, ExperimentSpec, SpecError
 
     path = Path(source)
     if path.is_file():
@@ -126,9 +126,7 @@ class ProgressBar:
 
 
 def cmd_train(args) -> int:
-    from rnnlab.experiment import SpecError
-    from rnnlab.runs import RunStore
-    from rnnlab.training import train
+    from rnnlab.experiments import RunStore, SpecError, train
 
     spec = _read_spec(args.spec)
     if args.epochs:
@@ -187,7 +185,7 @@ def _strategy(name: str):
 def cmd_runs(args) -> int:
     import pandas as pd
 
-    from rnnlab.runs import RunStore
+    from rnnlab.experiments import RunStore
 
     store = RunStore(args.runs_dir)
     if args.delete:
@@ -208,8 +206,7 @@ def cmd_runs(args) -> int:
 
 def cmd_probe(args) -> int:
     import rnnlab
-    from rnnlab.experiment import load_data
-    from rnnlab.runs import RunStore
+    from rnnlab.experiments import RunStore, load_data
 
     probe = getattr(rnnlab, "probe", None)
     if probe is None:
@@ -265,7 +262,7 @@ def cmd_app(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from rnnlab.experiment import PRESET_DESCRIPTIONS, PRESETS
+    from rnnlab.experiments import PRESET_DESCRIPTIONS, PRESETS
 
     names = [args.name] if args.name else list(PRESETS)
     if args.name and args.name not in PRESETS:

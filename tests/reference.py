@@ -1,7 +1,7 @@
 """An independent NumPy (float64) reference for rnnlab's recurrent layers.
 
-Written from SPEC.md (the shared layer specification) alone (not from rnnlab/cells.py or
-rnnlab/recurrent.py), so that tests/test_layer_parity.py compares two
+Written from SPEC.md (the shared layer specification) alone (not from rnnlab/layers/cells.py or
+rnnlab/layers/loop.py), so that tests/test_layer_parity.py compares two
 implementations of the spec rather than one implementation with itself.
 It reads top to bottom:
 

@@ -13,8 +13,8 @@ import pytest
 
 import rnnlab
 from rnnlab import cli
-from rnnlab.experiment import PRESETS, ExperimentSpec, LayerSpec
-from rnnlab.runs import RunStore
+from rnnlab.experiments import PRESETS, ExperimentSpec, LayerSpec
+from rnnlab.experiments import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ExperimentSpec(

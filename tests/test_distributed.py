@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnlab.experiment import ExperimentSpec, LayerSpec
-from rnnlab.training import train
+from rnnlab.experiments import ExperimentSpec, LayerSpec
+from rnnlab.experiments import train
 
 REPO = Path(__file__).resolve().parents[1]
 # 70 training sequences in global batches of 16: the last batch (6) does not split evenly over two replicas.
@@ -47,8 +47,8 @@ MIRRORED = textwrap.dedent(
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from rnnlab.experiment import ExperimentSpec
-    from rnnlab.training import train
+    from rnnlab.experiments import ExperimentSpec
+    from rnnlab.experiments import train
     spec = ExperimentSpec.from_json(sys.argv[1])
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     result = train(spec, strategy=strategy)
@@ -77,8 +77,8 @@ WORKER = textwrap.dedent(
     import json, sys
     import tensorflow as tf
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG; first, before any other TF work
-    from rnnlab.experiment import ExperimentSpec
-    from rnnlab.training import train
+    from rnnlab.experiments import ExperimentSpec
+    from rnnlab.experiments import train
     spec = ExperimentSpec.from_json(sys.argv[1])
     result = train(spec, strategy=strategy)
     print("RESULT " + json.dumps({

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import rnnlab
-from rnnlab.experiment import (
+from rnnlab.experiments import (
     PRESET_DESCRIPTIONS,
     PRESETS,
     CellSpec,
@@ -314,7 +314,7 @@ def test_python_code_for_your_own_data_reads_a_csv_and_picks_the_head_when_run(t
     assert model.loss == "sparse_categorical_crossentropy" and model.output_shape == (None, None, 2)
     assert _architecture(model) == _architecture(build_model(spec, dataset=namespace["train"]))
     from rnnlab.datasets import load_csv
-    from rnnlab.training import split_dataset
+    from rnnlab.experiments import split_dataset
 
     expected_train, expected_test = split_dataset(load_csv("my_upload.csv"), spec)  # the split train() makes
     assert namespace["train"].sequence_ids == expected_train.sequence_ids

@@ -1,4 +1,4 @@
-"""rnnlab <-> Keras 3 weight conversion (rnnlab/keras_interop.py).
+"""rnnlab <-> Keras 3 weight conversion (rnnlab/layers/keras_interop.py, keras_weights.py).
 
 1. the array functions on marked blocks (exact layouts, by hand);
 2. rnnlab -> Keras: same outputs (1e-5) per kind x return_seq x bias (x forget_bias 0 / 1.5 for the LSTM),
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnnlab  # noqa: E402
-from rnnlab.keras_interop import (  # noqa: E402
+from rnnlab.layers import (  # noqa: E402
     InteropTypeError,
     from_keras,
     to_keras,

@@ -367,7 +367,7 @@ def test_reuse_on_concrete_arrays_uses_the_same_weights():
     out1 = rnnlab.gru(x1, N, scope="enc")
     gc.collect()
     out2 = rnnlab.gru(x2, N, scope="enc", reuse=True)
-    registry_layer = rnnlab.scopes.current().lookup("enc")
+    registry_layer = rnnlab.layers.scopes.current().lookup("enc")
     weights = registry_layer.get_weights()
     np.testing.assert_allclose(out1, ref.gru(x1, weights, N), atol=ATOL)
     np.testing.assert_allclose(out2, ref.gru(x2, weights, N), atol=ATOL)

@@ -602,9 +602,9 @@ def test_dynamic_zeros_and_states_are_exact(kind):
 def test_split_gate_matmul_parity(monkeypatch, kind, api, mode, options):
     """The recurrent gate matmul computed as two halves (LSTM i, j | f, o; GRU reset | update: the CPU path for
     large steps) gives the reference layer; forced on at the grid's small size."""
-    monkeypatch.setattr(rnnlab.cells, "SPLIT_MIN_MULTIPLY_ADDS", 0)
-    monkeypatch.setattr(rnnlab.cells, "_gpu_visible", lambda: False)
-    assert rnnlab.cells.split_gate_matmul(B, N, N_KERNEL_BLOCKS[kind] - (kind == "gru"))
+    monkeypatch.setattr(rnnlab.layers.cells, "SPLIT_MIN_MULTIPLY_ADDS", 0)
+    monkeypatch.setattr(rnnlab.layers.cells, "_gpu_visible", lambda: False)
+    assert rnnlab.layers.cells.split_gate_matmul(B, N, N_KERNEL_BLOCKS[kind] - (kind == "gru"))
     if kind == "lstm":
         options = dict(options, forget_bias=-0.5)
     check_layer_case(kind, api, mode, True, True, True, options, "set_random", seed=21)
@@ -614,8 +614,8 @@ def test_split_gate_matmul_parity(monkeypatch, kind, api, mode, options):
 def test_parity_at_a_size_that_splits_the_gate_matmul(kind):
     """Batch 64, 128 units (the benchmark's standard size) takes the two-halves path on CPU; parity holds."""
     blocks = {"lstm": 4, "gru": 2}[kind]
-    assert rnnlab.cells.split_gate_matmul(64, 128, blocks) != bool(tf.config.list_logical_devices("GPU"))
-    assert not rnnlab.cells.split_gate_matmul(32, 16, blocks)  # classroom size: one matmul
+    assert rnnlab.layers.cells.split_gate_matmul(64, 128, blocks) != bool(tf.config.list_logical_devices("GPU"))
+    assert not rnnlab.layers.cells.split_gate_matmul(32, 16, blocks)  # classroom size: one matmul
     x = np.concatenate([padded_batch(9, seed=s) for s in range(11)])[:64]  # [64, 9, 3], every padding case
     check_layer_case(kind, "class_eager", "dynamic", True, True, True, {}, "init", x=x, n=128, seed=22)
 

@@ -1,9 +1,9 @@
-"""The Padding lab's experiments (rnnlab.padding_lab) show what SPEC.md's dynamic mode says they show."""
+"""The Padding lab's experiments (rnnlab.probes.padding_lab) show what SPEC.md's dynamic mode says they show."""
 
 import numpy as np
 import pytest
 
-from rnnlab import padding_lab
+from rnnlab.probes import padding_lab
 
 
 def post_padded(seed=0, batch=5, time=8, features=2):

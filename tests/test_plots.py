@@ -1,7 +1,7 @@
-"""Tests for rnnlab/plots.py: the figures' data and layout, not pixels.
+"""Tests for rnnlab/plots/: the figures' data and layout, not pixels.
 
-plots.py is loaded straight from its file so that rnnlab/__init__.py (which imports TensorFlow) does
-not run: these tests stay fast and TensorFlow-free.
+The plots package is loaded straight from its folder so that rnnlab/__init__.py (which imports TensorFlow)
+does not run: these tests stay fast and TensorFlow-free.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-PLOTS_PATH = Path(__file__).resolve().parents[1] / "rnnlab" / "plots.py"
-_spec = importlib.util.spec_from_file_location("_rnnlab_plots_under_test", PLOTS_PATH)
+PLOTS_DIR = Path(__file__).resolve().parents[1] / "rnnlab" / "plots"
+_spec = importlib.util.spec_from_file_location(
+    "_rnnlab_plots_under_test", PLOTS_DIR / "__init__.py", submodule_search_locations=[str(PLOTS_DIR)]
+)
 plots = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = plots
 _spec.loader.exec_module(plots)
@@ -88,7 +90,8 @@ def all_figures() -> dict[str, go.Figure]:
 def test_loading_plots_imports_no_tensorflow_keras_or_streamlit():
     code = (
         "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('p', {str(PLOTS_PATH)!r})\n"
+        f"spec = importlib.util.spec_from_file_location('p', {str(PLOTS_DIR / '__init__.py')!r}, "
+        f"submodule_search_locations=[{str(PLOTS_DIR)!r}])\n"
         "m = importlib.util.module_from_spec(spec); sys.modules['p'] = m; spec.loader.exec_module(m)\n"
         "bad = sorted(k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras', 'streamlit', 'rnnlab'))\n"
         "print(bad)\n"

@@ -295,7 +295,7 @@ ACT = {"tanh": tf.tanh, "sigmoid": tf.sigmoid}
 
 
 def tf_step(cell, w, x_t, state):
-    """One step in TensorFlow float64 from SPEC.md (independent of rnnlab.cells)."""
+    """One step in TensorFlow float64 from SPEC.md (independent of rnnlab.layers.cells)."""
     act = ACT[cell.activation]
     if cell.kind == "lstm":
         sig = ACT[cell.inner_activation]

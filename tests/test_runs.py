@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import rnnlab
-from rnnlab import runs
-from rnnlab.experiment import ExperimentSpec, LayerSpec, load_data
-from rnnlab.runs import RunNotFound, RunStore, new_run_id
-from rnnlab.training import train
+from rnnlab.experiments import runs
+from rnnlab.experiments import ExperimentSpec, LayerSpec, load_data
+from rnnlab.experiments import RunNotFound, RunStore, new_run_id
+from rnnlab.experiments import train
 
 SPEC = ExperimentSpec(
     dataset="parity", dataset_options={"n_samples": 32, "n_test": 8},

@@ -8,10 +8,9 @@ import threading
 import numpy as np
 import pytest
 
-import rnnlab
 from rnnlab.datasets import SequenceDataset
-from rnnlab.experiment import ExperimentSpec, LayerSpec, load_data
-from rnnlab.training import (
+from rnnlab.experiments import ExperimentSpec, LayerSpec, load_data
+from rnnlab.experiments import (
     HistoryRecorder,
     StopTraining,
     TrainingCallback,
@@ -153,8 +152,6 @@ def test_a_single_dataset_is_split_with_validation_split():
 
 
 def test_probe_snapshots_at_chosen_epochs():
-    if not hasattr(rnnlab, "probe"):
-        pytest.skip("rnnlab.probe (rnnlab/probes.py) has not landed yet")
     result = train(PARITY.replace(epochs=2), snapshot_epochs=(0, 2), snapshot_samples=3)
     assert sorted(result.snapshots) == [0, 2]
     before, after = result.snapshots[0], result.snapshots[2]

@@ -4,8 +4,9 @@ import inspect
 
 import streamlit as st
 
-from app import components as ui
-from app import layer_editor, services, state
+from app import errors, services, state
+from app.session import experiment
+from app.ui import figures, layer_editor, messages
 
 PAGE = "build"
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
@@ -113,14 +114,14 @@ def own_data(spec):
             labels = [s.strip() for s in label_column.split(",") if s.strip()]
             options.update(id_column=id_column.strip(), time_column=time_column.strip() or None,
                            label_column=labels[0] if len(labels) == 1 else tuple(labels))
-        with ui.guard(f"Reading {upload.name}"):
+        with messages.guard(f"Reading {upload.name}"):
             dataset = services.parse_upload(upload.getvalue(), upload.name, tuple(sorted(options.items())))
-            token = f"{ui.UPLOAD_PREFIX}{upload.name}"
+            token = f"{experiment.UPLOAD_PREFIX}{upload.name}"
             state.set_uploaded_dataset(dataset, token)
             spec = spec.replace(dataset=token, dataset_options={})
     if state.uploaded_dataset() is None:
         st.info("Upload a file to use your own data; until then the experiment keeps its current data.")
-    elif not ui.is_upload(spec.dataset):
+    elif not experiment.is_upload(spec.dataset):
         spec = spec.replace(dataset=state.uploaded_token(), dataset_options={})
     return spec
 
@@ -140,11 +141,11 @@ def preview(train) -> None:
         st.warning(warning)
     fig = plots.padding_grid(x, services.preview_lengths(x, train.lengths[:rows]),
                              title=f"The first {rows} sequences: real steps, zeros and padding")
-    ui.figure(fig, key="build_padding_grid")
+    figures.figure(fig, key="build_padding_grid")
 
 
 def shapes(spec, train) -> None:
-    from rnnlab.experiment import build_model
+    from rnnlab.experiments import build_model
 
     def build():
         model = build_model(spec, dataset=train, time_steps=train.time_steps, compile=False)
@@ -163,7 +164,7 @@ def shapes(spec, train) -> None:
 
 
 def spec_json(spec) -> None:
-    from rnnlab.experiment import ExperimentSpec
+    from rnnlab.experiments import ExperimentSpec
 
     left, right = st.columns(2)
     left.download_button("Download spec JSON", spec.to_json(), file_name=f"rnnlab-spec-{spec.short_hash()}.json",
@@ -176,7 +177,7 @@ def spec_json(spec) -> None:
         try:
             return ExperimentSpec.from_json(upload.getvalue().decode("utf-8", errors="replace")), None
         except Exception as error:  # noqa: BLE001 - shown below
-            return None, ui.error_message(f"{upload.name} is not a usable spec", error)
+            return None, errors.error_message(f"{upload.name} is not a usable spec", error)
 
     loaded, problem = state.memo("spec_upload", upload.file_id, read)
     if problem:
@@ -192,18 +193,18 @@ spec = state.spec()
 new_spec = spec
 train = None
 
-with ui.guard("Data"):
+with messages.guard("Data"):
     st.header("1. Data", divider="gray")
-    own = ui.is_upload(spec.dataset)
+    own = experiment.is_upload(spec.dataset)
     source = st.radio("Source", ["Sample data", "Your own file (CSV / NPZ)"], index=int(own), horizontal=True,
                       key=state.key(PAGE, "source"), label_visibility="collapsed")
     new_spec = sample_data(spec) if source == "Sample data" else own_data(spec)
     if new_spec != spec:
         state.set_spec(new_spec)
-    train, _ = ui.experiment_data(new_spec)
+    train, _ = experiment.experiment_data(new_spec)
     preview(train)
 
-with ui.guard("Layers"):
+with messages.guard("Layers"):
     st.header("2. Layers", divider="gray")
     task = None
     if train is not None:
@@ -216,7 +217,7 @@ with ui.guard("Layers"):
         new_spec = new_spec.replace(layers=layers)
         state.set_spec(new_spec)
 
-with ui.guard("This stack cannot be built"):
+with messages.guard("This stack cannot be built"):
     st.header("3. Shapes", divider="gray")
     if train is None:
         st.info("Choose data that loads to see the shapes.")
@@ -225,10 +226,10 @@ with ui.guard("This stack cannot be built"):
         shapes(new_spec, train)
         st.caption("B = batch (any size). The head (FullyConnected) follows the task of the data.")
 
-with ui.guard("Code"):
+with messages.guard("Code"):
     st.header("4. The same experiment in rnnlab code", divider="gray")
     st.code(new_spec.python_code(), language="python")
 
-with ui.guard("Spec JSON"):
+with messages.guard("Spec JSON"):
     st.header("5. Spec JSON", divider="gray")
     spec_json(new_spec)

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import components as ui
 from app import state
+from app.session import experiment
+from app.ui import downloads, figures, messages, widgets
 
 PAGE = "gates"
 GATES = {"lstm": ("input", "forget", "output", "candidate"), "gru": ("reset", "update", "candidate"), "simple_rnn": ()}
@@ -16,10 +17,10 @@ RANGES = {"input": (0.0, 1.0), "forget": (0.0, 1.0), "output": (0.0, 1.0), "rese
           "candidate": (-1.0, 1.0)}
 
 st.title("Gates")
-run = ui.need_run("The Gates page")
+run = messages.need_run("The Gates page")
 if run is None:
     st.stop()
-ui.run_banner(run)
+messages.run_banner(run)
 
 
 def intervened(run, pool, layer_key: str, quantity: str, value: float, units, from_step: int, b: int):
@@ -40,7 +41,7 @@ def output_change(before: np.ndarray, after: np.ndarray, pool, b: int, record, s
     if before.ndim == 2:  # [T, k] per-step outputs (sequence labelling)
         fig = plots.intervention_before_after(before, after, start, valid=record.valid[b], state_name="model output",
                                               title="Model output per step: before vs after the intervention")
-        ui.figure(fig, key="gates_output_change")
+        figures.figure(fig, key="gates_output_change")
         return
     rows = {"output": [f"{i}" for i in range(before.shape[-1])], "before": before, "after": after,
             "change": after - before}
@@ -55,33 +56,33 @@ def output_change(before: np.ndarray, after: np.ndarray, pool, b: int, record, s
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="gates_output_table")
 
 
-with ui.guard("Gates"):
+with messages.guard("Gates"):
     from rnnlab import plots
 
-    pool = ui.probe_pool(run)
-    trace = ui.run_trace(run)
+    pool = experiment.probe_pool(run)
+    trace = experiment.run_trace(run)
     top = st.columns([1.4, 1.6, 1])
     with top[0]:
-        layer = ui.layer_choice(trace, key="gates_layer", label="Layer and direction", view="gt_layer")
+        layer = widgets.layer_choice(trace, key="gates_layer", label="Layer and direction", view="gt_layer")
     record = trace.layers[layer]
     batch, time_steps, n_units = record.quantities["h"].shape
-    b = ui.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"gates_sample_{batch}",
+    b = widgets.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"gates_sample_{batch}",
                       format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}
         fig = plots.gate_heatmaps(gates, record.valid[b], title=f"{layer}: gates of sample {b} per unit over time")
-        ui.figure(fig, key="gates_heatmaps")
+        figures.figure(fig, key="gates_heatmaps")
         fig = plots.gate_saturation({g: record.quantities[g] for g in gate_names}, record.valid,
                                     title=f"{layer}: gate saturation over {batch} samples")
-        ui.figure(fig, key="gates_saturation")
+        figures.figure(fig, key="gates_saturation")
     else:
         st.info("A SimpleRNN has no gates: h = activation([x_t, h] @ W + b). Here is its pre-activation instead.")
         fig = plots.state_heatmap(record.quantities["pre_activation"][b], record.valid[b], state_name="pre_activation",
                                   title=f"{layer}: pre-activation of sample {b}")
-        ui.figure(fig, key="gates_preactivation")
+        figures.figure(fig, key="gates_preactivation")
 
-with ui.guard("Intervention"):
+with messages.guard("Intervention"):
     st.subheader("Intervene: fix a gate or silence a unit from step t on")
     st.caption("The model runs again on this sample with the chosen gate or state held at a value (for the "
                "chosen units, from the chosen step on); everything computed after it changes accordingly.")
@@ -110,11 +111,11 @@ with ui.guard("Intervention"):
         which = f"units {list(units)}" if units else "all units"
         fig = plots.intervention_before_after(before_h, after_h, from_step, valid=record.valid[b], state_name="h",
                                               title=f"{layer}: h with {quantity} = {value:g} ({which}) from t={from_step}")
-        ui.figure(fig, key="gates_iv_states")
+        figures.figure(fig, key="gates_iv_states")
         output_change(np.asarray(trace.output)[b], np.asarray(after.output)[0], pool, b, record, from_step)
     else:
         st.caption("Choose an intervention and press Apply: the result shows here for this layer and sample.")
 
-    st.download_button("Download this layer's trace (CSV)", ui.lazy(ui.trace_csv, trace, layer),
+    st.download_button("Download this layer's trace (CSV)", downloads.lazy(downloads.trace_csv, trace, layer),
                        file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
                        key="gates_trace_csv", icon=":material/download:")

@@ -8,9 +8,10 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from app import components as ui
-from app import layer_docs as docs
 from app import state
+from app.session import experiment
+from app.ui import figures, messages, widgets
+from app.ui import layer_docs as docs
 
 PAGE = "grad"
 
@@ -27,9 +28,9 @@ def norms_at_init(spec_json: str, kind: str, x: np.ndarray, y: np.ndarray, n_cla
     """Spec (JSON) with every layer turned into ``kind`` -> {layer: [B, T] ||dL/dh_t||, '_valid': [B, T]} of
     the untrained model on x [B, T, D], y. Cached by its arguments (the same weights while cached)."""
     import rnnlab
-    from rnnlab.experiment import ExperimentSpec, build_model
+    from rnnlab.experiments import ExperimentSpec, build_model
 
-    from app.layer_editor import convert
+    from app.ui.layer_editor import convert
 
     spec = ExperimentSpec.from_json(spec_json)
     layers = tuple(
@@ -47,34 +48,34 @@ def norms_at_init(spec_json: str, kind: str, x: np.ndarray, y: np.ndarray, n_cla
     return out
 
 
-run = ui.need_run("The Gradients page")
+run = messages.need_run("The Gradients page")
 if run is None:
     st.stop()
-ui.run_banner(run)
+messages.run_banner(run)
 
-with ui.guard("Gradients of this run"):
+with messages.guard("Gradients of this run"):
     from rnnlab import plots
 
-    trace = ui.run_trace(run)
+    trace = experiment.run_trace(run)
     norms = {name: record.grad_norm for name, record in trace.layers.items() if record.grad_norm is not None}
     valid = next(iter(trace.layers.values())).valid
     fig = plots.gradient_norms(norms, valid, title=f"||dL/dh_t|| per layer of run {run.label} (trained)")
-    ui.figure(fig, key="grad_norms")
+    figures.figure(fig, key="grad_norms")
 
-with ui.guard("Side by side"):
+with messages.guard("Side by side"):
     st.subheader("Two layer kinds on the same data")
     runs = state.session_runs()
     modes = ["Two layer kinds, untrained (same data, same seed)"]
     if len(runs) >= 2:
         modes.append("Two trained runs of this session")
     mode = st.radio("Compare", modes, horizontal=True, key="grad_mode")
-    pool = ui.probe_pool(run)
+    pool = experiment.probe_pool(run)
     if mode == modes[0]:
         a, b, c = st.columns(3)
         kinds = list(docs.CELL_KINDS)
-        left_kind = ui.url_choice(a.selectbox, "Left", kinds, view="gr_left", key="grad_left", default=0,
+        left_kind = widgets.url_choice(a.selectbox, "Left", kinds, view="gr_left", key="grad_left", default=0,
                                   format_func=lambda k: docs.LAYER_TITLES[k])
-        right_kind = ui.url_choice(b.selectbox, "Right", kinds, view="gr_right", key="grad_right", default=1,
+        right_kind = widgets.url_choice(b.selectbox, "Right", kinds, view="gr_right", key="grad_right", default=1,
                                    format_func=lambda k: docs.LAYER_TITLES[k])
         c.caption("Every layer of this run's stack becomes the chosen kind (with its default activation); both "
                   "models are untrained and read the same probe samples with the same loss.")
@@ -91,7 +92,7 @@ with ui.guard("Side by side"):
         chosen = []
         for label in (left_label, right_label):
             other = next(r for r in runs if r.label == label)
-            other_trace = ui.run_trace(other)
+            other_trace = experiment.run_trace(other)
             result = {n: rec.grad_norm for n, rec in other_trace.layers.items() if rec.grad_norm is not None}
             result["_valid"] = next(iter(other_trace.layers.values())).valid
             chosen.append(result)
@@ -102,4 +103,4 @@ with ui.guard("Side by side"):
         left_name=names[0], right_name=names[1], left_valid=left["_valid"], right_valid=right["_valid"],
         title=f"||dL/dh_t||: {names[0]} vs {names[1]}",
     )
-    ui.figure(fig, key="grad_side_by_side")
+    figures.figure(fig, key="grad_side_by_side")

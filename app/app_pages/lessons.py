@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from app import components as ui
-from app import jobs, lessons
+from app import lessons
+from app.session import jobs, training
+from app.ui import messages
 
 st.title("rnnlab: recurrent networks with every gate visible")
 st.markdown(
@@ -13,8 +14,8 @@ st.markdown(
     "Then open the page the lesson points to."
 )
 
-with ui.guard("Lessons"):
-    from rnnlab.experiment import PRESET_DESCRIPTIONS, PRESETS
+with messages.guard("Lessons"):
+    from rnnlab.experiments import PRESET_DESCRIPTIONS, PRESETS
 
     columns = st.columns(2, gap="medium")
     for index, lesson in enumerate(lessons.LESSONS):
@@ -31,7 +32,7 @@ with ui.guard("Lessons"):
                 if extra.button(label, key=f"lessons_{preset}"):
                     other = preset
             if load or train or other:
-                ui.load_preset(other or lesson.preset, lesson.key, train=train)
+                training.load_preset(other or lesson.preset, lesson.key, train=train)
 
 with st.expander("Limits of this lab"):
     st.markdown(

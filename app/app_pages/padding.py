@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import components as ui
 from app import services, state
+from app.session import experiment
+from app.ui import figures, messages, widgets
 
 PAGE = "pad"
 SOURCES = {
@@ -29,25 +30,25 @@ st.markdown(
 def data_for(source: str):
     """-> the SequenceDataset [N, T, D] of the chosen source."""
     if source == "experiment":
-        train, _ = ui.experiment_data(state.spec())
+        train, _ = experiment.experiment_data(state.spec())
         return train
     return services.load_sample(source, "train")
 
 
-with ui.guard("Padding lab"):
+with messages.guard("Padding lab"):
     from rnnlab import padding, plots
 
     c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1.4])
-    source = ui.url_choice(c1.selectbox, "Data", SOURCES, view="pd_data", key="pad_source", format_func=SOURCES.get)
+    source = widgets.url_choice(c1.selectbox, "Data", SOURCES, view="pd_data", key="pad_source", format_func=SOURCES.get)
     data = data_for(source)
-    rows = ui.url_number(c2.number_input, "Samples", 2, 24, 8, view="pd_rows", key="pad_rows")
+    rows = widgets.url_number(c2.number_input, "Samples", 2, 24, 8, view="pd_rows", key="pad_rows")
     start = c3.number_input("From sample", 0, 10_000, state.view_int("pd_from", 0, max(data.n_samples - 1, 0), 0),
                             key="pad_start")
     state.set_view("pd_from", int(start), 0)
     stop = min(data.n_samples, int(start) + int(rows))
     name, x, lengths = data.name, data.x[int(start):stop], data.lengths[int(start):stop]
     batch, time_steps, _ = x.shape
-    zero = ui.url_number(c4.number_input, "Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1,
+    zero = widgets.url_number(c4.number_input, "Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1,
                          view="pd_zero", key=f"pad_zero_{time_steps}",
                          help="Sets every feature of that step to 0 in the first two samples: a silent frame "
                                 "or a real reading of 0, which dynamic mode cannot tell from padding.")
@@ -59,7 +60,7 @@ with ui.guard("Padding lab"):
     readings = {"true": lengths, "TFLearn (count of non-zero steps)": report.tflearn,
                 "stop at first zero": report.first_zero}
     fig = plots.padding_grid(x, readings, title=f"{name}: samples {start}..{start + batch - 1}, real steps and padding")
-    ui.figure(fig, key="pad_grid")
+    figures.figure(fig, key="pad_grid")
     table = pd.DataFrame({
         "sample": np.arange(start, start + batch),
         "true length": lengths,
@@ -85,10 +86,10 @@ with ui.guard("Padding lab"):
 
     st.header("2. Step by step: dynamic on and off", divider="gray")
     k1, k2, k3, k4 = st.columns(4)
-    kind = ui.url_choice(k1.selectbox, "Layer", ["lstm", "gru", "simple_rnn"], view="pd_kind", key="pad_kind")
-    n_units = ui.url_number(k2.number_input, "n_units", 1, 64, 8, view="pd_n", key="pad_units")
-    seed = ui.url_number(k3.number_input, "Weights seed", 0, 10_000, 0, view="pd_seed", key="pad_seed")
-    b = ui.url_choice(k4.selectbox, "Sample", range(batch), view="pd_sample", key=f"pad_sample_{batch}",
+    kind = widgets.url_choice(k1.selectbox, "Layer", ["lstm", "gru", "simple_rnn"], view="pd_kind", key="pad_kind")
+    n_units = widgets.url_number(k2.number_input, "n_units", 1, 64, 8, view="pd_n", key="pad_units")
+    seed = widgets.url_number(k3.number_input, "Weights seed", 0, 10_000, 0, view="pd_seed", key="pad_seed")
+    b = widgets.url_choice(k4.selectbox, "Sample", range(batch), view="pd_sample", key=f"pad_sample_{batch}",
                       format_func=lambda i: f"row {i} (true length {int(lengths[i])})")
     out = services.dynamic_vs_static(x, kind, int(n_units), int(seed))
     valid = np.arange(time_steps) < out["lengths"][b]
@@ -96,12 +97,12 @@ with ui.guard("Padding lab"):
                                    returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
                                    returned_step_static=int(max(out["returned_static"][b], 0)),
                                    value_name="h", title=f"{kind} outputs h of row {b}: dynamic=True vs dynamic=False")
-    ui.figure(fig, key="pad_dynamic_h")
+    figures.figure(fig, key="pad_dynamic_h")
     if "c_dynamic" in out:
         fig = plots.dynamic_comparison(out["c_dynamic"][b], out["c_static"][b], valid,
                                        returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
                                        value_name="c", title=f"LSTM cell state c of row {b}: dynamic=True vs dynamic=False")
-        ui.figure(fig, key="pad_dynamic_c")
+        figures.figure(fig, key="pad_dynamic_c")
     st.markdown("**Which step does `return_seq=False` return?** (found by comparing the returned output with "
                 "every step of the sequence)")
     st.dataframe(pd.DataFrame({
@@ -125,10 +126,10 @@ with ui.guard("Padding lab"):
     left, right = st.columns(2)
     with left:
         fig = plots.state_heatmap(compared["seq_post"][pb], counted["post"], title=f"Post-padded row {pb}: output h")
-        ui.figure(fig, key="pad_post")
+        figures.figure(fig, key="pad_post")
     with right:
         fig = plots.state_heatmap(compared["seq_pre"][pb], counted["pre"], title=f"Pre-padded row {pb}: output h")
-        ui.figure(fig, key="pad_pre")
+        figures.figure(fig, key="pad_pre")
     st.caption("Both with dynamic=True; grey = the steps after the length dynamic mode counts. Post-padded: the "
                "layer reads the real steps and stops. Pre-padded: it reads the leading zeros as if they were data, "
                "and stops before the last real steps.")
@@ -147,7 +148,7 @@ with ui.guard("Padding lab"):
     valid_bi = np.arange(time_steps) < bi["lengths"][b]
     fig = plots.state_heatmap(bi["seq"][b][:, n:], valid_bi, state_name="h_bw",
                               title=f"Backward half of a bidirectional_rnn's outputs, row {b}, in time order")
-    ui.figure(fig, key="pad_bidirectional")
+    figures.figure(fig, key="pad_bidirectional")
     st.markdown(
         f"`return_seq=False` returns step **{int(bi['lengths'][b]) - 1}** (length-1). Its backward half is the "
         "backward cell's *first* output: it has read only that one step. The backward summary of the whole "
@@ -178,7 +179,7 @@ with ui.guard("Padding lab"):
     fig = plots.padding_grid(emb["embedded"], {"true (ids != 0)": emb["true_lengths"],
                                                 "TFLearn (count of non-zero steps)": emb["inferred_lengths"]},
                              title=f"Embedded ids [B, T, {dim}]: every step looks real, padding included")
-    ui.figure(fig, key="pad_emb_grid")
+    figures.figure(fig, key="pad_emb_grid")
     scale = np.maximum(np.abs(emb["reference"]).max(axis=1), 1e-12)
     st.dataframe(pd.DataFrame({
         "row": np.arange(emb_rows),

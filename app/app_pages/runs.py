@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from app import components as ui
 from app import state
+from app.session import run_store
+from app.ui import figures, messages
 
 PAGE = "runs"
 
@@ -31,7 +32,7 @@ def stored_history(store, run_id: str):
     return state.memo("store_history", (str(store.root), run_id), lambda: store.load(run_id, load_model=False).history)
 
 
-with ui.guard("This session's runs"):
+with messages.guard("This session's runs"):
     st.header("This session", divider="gray")
     runs = state.session_runs()
     current = state.current_run()
@@ -54,15 +55,15 @@ with ui.guard("This session's runs"):
         if run.store_id:
             d.caption(f"stored as `{run.store_id}`")
         elif d.button("Save to the store", key="runs_save"):
-            ui.save_run(run)
+            run_store.save_run(run)
             st.rerun()
 
-with ui.guard("The run store"):
-    from rnnlab.runs import RunStore
+with messages.guard("The run store"):
+    from rnnlab.experiments import RunStore
 
     st.header("The run store", divider="gray")
-    store = RunStore(root=ui.run_runs_root())
-    st.caption(f"Saved runs on the server's disk ({ui.run_runs_root()}/<run-id>/): shared with the `rnnlab` command "
+    store = RunStore(root=run_store.run_runs_root())
+    st.caption(f"Saved runs on the server's disk ({run_store.run_runs_root()}/<run-id>/): shared with the `rnnlab` command "
                "line, kept across sessions. A run enters it only when you press Save.")
     listing = store.list()
     if listing is None or len(listing) == 0:
@@ -74,14 +75,14 @@ with ui.guard("The run store"):
         a, b, c = st.columns([2, 1, 1], vertical_alignment="bottom")
         chosen_id = a.selectbox("Stored run", stored_ids, key="runs_store_choice")
         if b.button("Reopen", key="runs_reopen", help="Load its model and history into this session to inspect it."):
-            ui.reopen_stored_run(store, chosen_id)
+            run_store.reopen_stored_run(store, chosen_id)
             st.rerun()
         if c.button("Delete", key="runs_delete"):
             store.delete(chosen_id)
             state.flash("success", f"Deleted {chosen_id} from the store.")
             st.rerun()
 
-with ui.guard("Overlay"):
+with messages.guard("Overlay"):
     from rnnlab import plots
 
     st.header("Overlay training curves", divider="gray")
@@ -100,4 +101,4 @@ with ui.guard("Overlay"):
                 histories[label] = next(r for r in runs if r.label == label).history
         if histories:
             fig = plots.training_curves_overlay(histories, title="Training curves: " + " vs ".join(histories))
-            ui.figure(fig, key="runs_overlay_chart")
+            figures.figure(fig, key="runs_overlay_chart")

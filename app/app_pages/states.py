@@ -6,16 +6,17 @@ st_epoch), so a shared link opens the same view.
 
 import streamlit as st
 
-from app import components as ui
 from app import state
+from app.session import experiment
+from app.ui import downloads, figures, messages, widgets
 
 PAGE = "states"
 
 st.title("States")
-run = ui.need_run("The States page")
+run = messages.need_run("The States page")
 if run is None:
     st.stop()
-ui.run_banner(run)
+messages.run_banner(run)
 
 
 def sample_label(pool, b: int) -> str:
@@ -31,16 +32,16 @@ def trajectories(run_id, layer, quantity, source, values, valid, labels, can_lab
     """The PCA panel: a fragment, so its own settings (dimensions, colour, samples, time step) rerun only it."""
     from rnnlab import plots
 
-    with ui.guard("Trajectories"):
+    with messages.guard("Trajectories"):
         batch, time_steps, _ = values.shape
         c1, c2, c3, c4 = st.columns(4)
-        dims = ui.url_choice(c1.radio, "PCA dimensions", [2, 3], view="st_dims", key="states_dims", horizontal=True)
-        colour = ui.url_choice(c2.radio, "Colour by", ["time", "label"] if can_label else ["time"], view="st_colour",
+        dims = widgets.url_choice(c1.radio, "PCA dimensions", [2, 3], view="st_dims", key="states_dims", horizontal=True)
+        colour = widgets.url_choice(c2.radio, "Colour by", ["time", "label"] if can_label else ["time"], view="st_colour",
                                key="states_colour", horizontal=True,
                                help="Label: one colour per class (classification data only).")
-        shown = ui.url_number(c3.slider, "Samples", 1, batch, min(batch, 24), view="st_n",
+        shown = widgets.url_number(c3.slider, "Samples", 1, batch, min(batch, 24), view="st_n",
                               key=f"states_n_samples_{batch}")
-        step = ui.url_number(c4.slider, "Up to time step", 0, time_steps - 1, time_steps - 1, view="st_step",
+        step = widgets.url_number(c4.slider, "Up to time step", 0, time_steps - 1, time_steps - 1, view="st_step",
                              key=f"states_step_{time_steps}",
                              help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
         # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes
@@ -51,19 +52,19 @@ def trajectories(run_id, layer, quantity, source, values, valid, labels, can_lab
             title=f"{layer}: {quantity} in PCA space, {shown} samples, steps 0..{step}"
             + ("" if source == "final" else f", epoch {source}"),
         )
-        ui.figure(fig, key="states_pca")
+        figures.figure(fig, key="states_pca")
 
 
-with ui.guard("States"):
+with messages.guard("States"):
     from rnnlab import plots
 
-    pool = ui.probe_pool(run)
-    final = ui.run_trace(run)
+    pool = experiment.probe_pool(run)
+    final = experiment.run_trace(run)
     controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
     epochs = sorted(run.snapshots)
     source = "final"
     if epochs:
-        source = ui.url_select_slider(
+        source = widgets.url_select_slider(
             controls[0].select_slider, "Epoch", [*epochs, "final"], view="st_epoch", key="states_epoch",
             help="States recorded during training (snapshots of the first few test sequences). "
                  "0 is the untrained model.")
@@ -72,29 +73,29 @@ with ui.guard("States"):
                             "replay training here.")
     trace = final if source == "final" else run.snapshots[source]
     with controls[1]:
-        layer = ui.layer_choice(trace, key="states_layer", view="st_layer")
+        layer = widgets.layer_choice(trace, key="states_layer", view="st_layer")
     record = trace.layers[layer]
     quantities = [q for q in ("h", "c") if q in record.quantities]
-    quantity = ui.url_choice(controls[2].radio, "State", quantities, view="st_state", key="states_quantity",
+    quantity = widgets.url_choice(controls[2].radio, "State", quantities, view="st_state", key="states_quantity",
                              horizontal=True, help="h: the output / hidden state; c: the LSTM's cell state (its memory).")
     values = record.quantities[quantity]  # [B, T, n]
     valid = record.valid  # [B, T]
     batch, time_steps, n_units = values.shape
-    b = ui.url_choice(controls[3].selectbox, "Sample", range(batch), view="st_sample", key=f"states_sample_{batch}",
+    b = widgets.url_choice(controls[3].selectbox, "Sample", range(batch), view="st_sample", key=f"states_sample_{batch}",
                       format_func=lambda i: sample_label(pool, i))
-    units = ui.url_multi(controls[4].multiselect, "Units for the lines", range(n_units), list(range(min(4, n_units))),
+    units = widgets.url_multi(controls[4].multiselect, "Units for the lines", range(n_units), list(range(min(4, n_units))),
                          view="st_units", key=f"states_units_{layer}_{n_units}")
 
     left, right = st.columns(2)
     with left:
         fig = plots.state_heatmap(values[b], valid[b], state_name=quantity,
                                   title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
-        ui.figure(fig, key="states_heatmap")
+        figures.figure(fig, key="states_heatmap")
     with right:
         if units:
             fig = plots.unit_lines(values[b], units, valid[b], state_name=quantity,
                                    title=f"{layer}: chosen units of {quantity} over time")
-            ui.figure(fig, key="states_lines")
+            figures.figure(fig, key="states_lines")
         else:
             st.info("Choose units to draw them as lines.")
 
@@ -103,6 +104,6 @@ with ui.guard("States"):
     trajectories(run.run_id, layer, quantity, source, values, valid, pool.y, pool.task == "classification",
                  basis_source.quantities[quantity][basis_source.valid])
 
-    st.download_button("Download this layer's trace (CSV)", ui.lazy(ui.trace_csv, trace, layer),
+    st.download_button("Download this layer's trace (CSV)", downloads.lazy(downloads.trace_csv, trace, layer),
                        file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
                        key="states_trace_csv", icon=":material/download:")

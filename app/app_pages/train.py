@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from app import components as ui
-from app import jobs
-from app import layer_docs as docs
 from app import state
+from app.session import experiment, jobs, run_store, training
+from app.ui import downloads, figures, messages
+from app.ui import layer_docs as docs
 
 PAGE = "train"
 LIVE_REFRESH_S = 0.75  # how often the progress and the curves are redrawn while training
@@ -15,7 +15,7 @@ st.title("Train")
 
 def settings(spec):
     """Training settings (spec fields) -> the spec as the widgets say."""
-    from rnnlab.experiment import HEADS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, OPTIMIZERS
+    from rnnlab.experiments import HEADS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, OPTIMIZERS
 
     k = lambda name: state.key(PAGE, name)  # noqa: E731
     a, b, c, d = st.columns(4)
@@ -31,7 +31,7 @@ def settings(spec):
     epochs = a.number_input("epochs", 1, MAX_EPOCHS, int(spec.epochs), key=k("epochs"), help=docs.TRAIN_HELP["epochs"])
     seed = b.number_input("seed", 0, MAX_SEED, int(spec.seed), key=k("seed"), help=docs.TRAIN_HELP["seed"])
     validation_split = spec.validation_split
-    if ui.is_upload(spec.dataset):
+    if experiment.is_upload(spec.dataset):
         validation_split = c.number_input("validation_split", 0.01, 0.9, float(spec.validation_split), 0.05,
                                           key=k("val"), help=docs.TRAIN_HELP["validation_split"])
     every = d.number_input("snapshot every k epochs", 0, MAX_EPOCHS, max(1, int(epochs) // 5), key=k("snap"),
@@ -62,7 +62,7 @@ def live() -> None:
     st.progress(progress.fraction, text=text)
     if progress.rows:
         fig = plots.training_curves(progress.history(), title=f"Training curves: {job.label}")
-        ui.figure(fig, key="train_curves")
+        figures.figure(fig, key="train_curves")
     elif progress.status == "running":
         st.caption("The curves appear after the first epoch.")
     if job.finished and not getattr(job, "collected", False):
@@ -82,14 +82,14 @@ def outcome(job) -> None:
 
 
 def result(run) -> None:
-    from rnnlab.training import baseline
+    from rnnlab.experiments import baseline
 
     st.subheader(f"Result: run {run.label}")
     metrics = {k: v for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and k not in ("epochs",)}
     columns = st.columns(min(6, max(1, len(metrics))))
     for column, (name, value) in zip(columns, metrics.items()):
         column.metric(name, f"{value:.4g}" + (" s" if name == "seconds" else ""))
-    train, test = ui.run_data(run)
+    train, test = experiment.run_data(run)
     reference = baseline(train, test)
     st.caption(
         "A trivial predictor (the training mean, or the most frequent class) scores "
@@ -97,7 +97,7 @@ def result(run) -> None:
         + " on the test data: a model has learned something only when it beats that."
     )
     left, right, store = st.columns(3)
-    left.download_button("Download the trained model (.keras)", ui.lazy(ui.keras_bytes, run.model),
+    left.download_button("Download the trained model (.keras)", downloads.lazy(downloads.keras_bytes, run.model),
                          file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
                          mime="application/octet-stream", key="train_model_download", icon=":material/download:")
     right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),
@@ -106,7 +106,7 @@ def result(run) -> None:
     if run.store_id:
         store.caption(f"Saved in the run store as `{run.store_id}`.")
     elif store.button("Save to the run store", key="train_save_run", icon=":material/save:"):
-        ui.save_run(run)
+        run_store.save_run(run)
         st.rerun()
 
 
@@ -114,14 +114,14 @@ spec = state.spec()
 job = state.training_job()
 running = job is not None and not job.finished
 
-with ui.guard("Training settings"):
+with messages.guard("Training settings"):
     st.markdown(f"Experiment: `{spec.describe()}`")
     new_spec, snapshot_every = settings(spec)
     if new_spec != spec:
         state.set_spec(new_spec)
         spec = new_spec
 
-with ui.guard("Training"):
+with messages.guard("Training"):
     start_col, stop_col, note_col = st.columns([1, 1, 4], vertical_alignment="center")
     start = start_col.button("Start training", type="primary", key="train_start", disabled=running,
                              icon=":material/play_arrow:")
@@ -133,16 +133,16 @@ with ui.guard("Training"):
     if stop and job is not None:
         job.stop()
     if start:
-        ui.start_training(spec, snapshot_every=snapshot_every)
+        training.start_training(spec, snapshot_every=snapshot_every)
         st.rerun()
 
-with ui.guard("Progress"):
+with messages.guard("Progress"):
     live()
     job = state.training_job()
     if job is not None and job.finished:
         outcome(job)
 
-with ui.guard("Result"):
+with messages.guard("Result"):
     run = state.current_run()
     if run is not None:
         result(run)

@@ -11,7 +11,7 @@ import numpy as np
 
 from streamlit.testing.v1 import AppTest
 
-from rnnlab.experiment import ExperimentSpec, LayerSpec
+from rnnlab.experiments import ExperimentSpec, LayerSpec
 
 APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 TIMEOUT = 90

@@ -5,8 +5,8 @@ import io
 import numpy as np
 from apptools import array, assert_clean, chart, go, new_app, spec_of, tiny_classification, tiny_spec, trace_types
 
-from app import layer_docs
-from rnnlab.experiment import CellSpec, ExperimentSpec, LayerSpec
+from app.ui import layer_docs
+from rnnlab.experiments import CellSpec, ExperimentSpec, LayerSpec
 
 
 def build(spec=None):

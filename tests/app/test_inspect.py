@@ -16,7 +16,7 @@ from apptools import (
     train,
 )
 
-from rnnlab.experiment import CellSpec, LayerSpec
+from rnnlab.experiments import CellSpec, LayerSpec
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_gates_page_heatmaps_saturation_and_trace_csv(trained):
     saturation = chart(at, "gate_saturation")
     assert trace_types(saturation) == ["bar", "bar"]
     assert any(b.label == "Download this layer's trace (CSV)" for b in at.get("download_button"))
-    from app.components import trace_csv  # what the button hands out when clicked
+    from app.ui.downloads import trace_csv  # what the button hands out when clicked
 
     trace = at.session_state["rnnlab:memo"][("trace", runs_of(at)[-1].run_id)]
     header, first = trace_csv(trace, "LSTM").decode().splitlines()[:2]

@@ -1,12 +1,12 @@
 """A training never outlives its browser session: the job's stop_flag watches the session and the clock
-(unit tests on app.jobs.TrainingJob, no browser), and a new training in a session stops the previous one."""
+(unit tests on app.session.jobs.TrainingJob, no browser), and a new training in a session stops the previous one."""
 
 
 import pytest
 from apptools import JOB_KEY, go, runs_of, start_long_training, tiny_spec, wait_training
 
-from app import jobs
-from rnnlab.experiment import load_data
+from app.session import jobs
+from rnnlab.experiments import load_data
 
 
 class Clock:

@@ -3,7 +3,7 @@
 from apptools import SPEC_KEY, assert_clean, new_app, spec_of, tiny_spec, wait_training
 
 from app import lessons
-from rnnlab.experiment import PRESETS, ExperimentSpec
+from rnnlab.experiments import PRESETS, ExperimentSpec
 
 
 def test_landing_lists_every_lesson_with_its_buttons():

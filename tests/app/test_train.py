@@ -17,7 +17,7 @@ from apptools import (
     wait_training,
 )
 
-from rnnlab.experiment import LayerSpec
+from rnnlab.experiments import LayerSpec
 
 
 def test_settings_widgets_drive_the_spec():
@@ -49,7 +49,7 @@ def test_train_shows_curves_metrics_and_downloads():
     assert "Download the trained model (.keras)" in labels and "Download the history (CSV)" in labels
     (run,) = runs_of(at)
     assert len(run.history) == 2 and run.spec == tiny_spec()
-    from app.components import keras_bytes  # what the model download button hands out when clicked
+    from app.ui.downloads import keras_bytes  # what the model download button hands out when clicked
 
     data = keras_bytes(run.model)
     assert data[:2] == b"PK"  # a .keras file is a zip archive

@@ -17,7 +17,7 @@ from apptools import (
     train,
 )
 
-from rnnlab.experiment import LayerSpec
+from rnnlab.experiments import LayerSpec
 
 TWO_LSTMS = (LayerSpec("lstm", 4, return_seq=True, dynamic=True), LayerSpec("lstm", 3, dynamic=True))
 LINK = {

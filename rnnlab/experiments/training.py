@@ -1,6 +1,6 @@
 """The training loop: one custom step (GradientTape + optimizer.apply) for one device and for tf.distribute.
 
-    from rnnlab.training import train, TrainingCallback
+    from rnnlab.experiments import train, TrainingCallback
     result = train(spec)                               # data loaded from the spec
     result.history                                     # epoch, loss, <metric>, val_loss, val_<metric>, seconds
     result.final_metrics["val_loss"]
@@ -45,7 +45,9 @@ import pandas as pd
 import tensorflow as tf
 
 from rnnlab.errors import RnnlabError
-from rnnlab.experiment import ExperimentSpec, build_model, head_for, load_data
+from rnnlab.experiments.data import load_data
+from rnnlab.experiments.model import build_model, head_for
+from rnnlab.experiments.spec import ExperimentSpec
 
 EVAL_BATCH_SIZE = 256
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlab.errors import RnnlabError
-from rnnlab.experiment import ExperimentSpec
+from rnnlab.experiments.spec import ExperimentSpec
 
 SPEC_FILE = "spec.json"
 HISTORY_FILE = "history.csv"

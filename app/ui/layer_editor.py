@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import layer_docs as docs
+from app.ui import layer_docs as docs
 from app import state
-from rnnlab.experiment import MAX_LAYERS, MAX_UNITS, CellSpec, LayerSpec
+from rnnlab.experiments import MAX_LAYERS, MAX_UNITS, CellSpec, LayerSpec
 
 PAGE = "build"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson card: ``preset`` names an entry of rnnlab.experiment.PRESETS; ``page`` is where to look."""
+    """One lesson card: ``preset`` names an entry of rnnlab.experiments.PRESETS; ``page`` is where to look."""
 
     key: str
     title: str

@@ -2,7 +2,7 @@
 
 Each cell owns TFLearn's weights in TFLearn's layout (SPEC.md, "Cell maths"): one kernel
 ``Matrix`` of shape [input_dim + n, k * n] whose input rows come first, and ``Bias`` [k * n].
-The time loop (``rnnlab.recurrent``) calls a cell in two parts:
+The time loop (``rnnlab.layers.loop``) calls a cell in two parts:
 
 * ``step_weights(batch_size)`` slices the kernel into its input and recurrent rows once per call (LSTM and
   GRU: in two column groups on CPU for large steps, see ``split_gate_matmul``);
@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from rnnlab import activations, initializations
+from rnnlab.layers import activations, initializations
 from rnnlab.errors import RnnlabError, describe
 
 

@@ -1,20 +1,20 @@
 """Training in the background of one browser session, and the runs a session keeps.
 
-A TrainingJob runs ``rnnlab.training.train`` in a worker thread, so the page stays responsive, the Stop
+A TrainingJob runs ``rnnlab.experiments.train`` in a worker thread, so the page stays responsive, the Stop
 button reaches it (``stop_flag``), and switching pages does not kill it. Its callback records every batch and
 epoch under a lock; the Train page's fragment reads ``progress()`` twice a second and redraws the progress bar
 and the curves. The job object lives in this session's st.session_state (via app/state.py): nothing here is
 module-level mutable state, and no Streamlit call happens in the worker thread.
 
 A training never outlives its browser session. Streamlit has no public "session ended" callback, so the job's
-stop_flag (checked by ``rnnlab.training.train`` between batches) also asks:
+stop_flag (checked by ``rnnlab.experiments.train`` between batches) also asks:
 
 * is the session that started it still connected? (``session_probe()``, recorded on the page's thread when the
   job starts: ``runtime.is_active_session(session_id)``, thread-safe). A session gone for SESSION_GONE_GRACE_S
   (a closed tab; a network blip that reconnects within the grace keeps the training) stops the job. Where no
   Streamlit runtime exists (AppTest, scripts) there is nothing to ask and only the time limit applies;
 * has it run longer than MAX_TRAINING_S (10 minutes)? Then it stops, keeping the epochs finished so far;
-* a new training started in the same session stops the previous one (``components.start_training``).
+* a new training started in the same session stops the previous one (``app.session.training.start_training``).
 
 ``stop_reason`` says which ('request', 'session', 'time', 'replaced') and the end message names it.
 """
@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pandas as pd
+
+from app.errors import error_message
 
 log = logging.getLogger("rnnlab.app")
 
@@ -223,7 +225,7 @@ class TrainingJob:
     # -- the worker
     def _run(self) -> None:
         import rnnlab
-        from rnnlab.training import train
+        from rnnlab.experiments import train
 
         try:
             with rnnlab.naming_context():
@@ -239,8 +241,6 @@ class TrainingJob:
             with self._lock:
                 self.result = result
         except Exception as error:  # noqa: BLE001 - reported in the page, logged for the developer
-            from app.components import error_message
-
             log.warning("training %s failed:\n%s", self.job_id, traceback.format_exc())
             with self._lock:
                 self.error = error_message("Training", error)

@@ -1,0 +1,75 @@
+"""The data of the session's experiment and runs: the (train, test) sets a spec names (the user's upload
+included), the probe pool the inspection pages share, and the Trace of a run's model on it (once per run).
+
+Shapes as in rnnlab: batch, time, units (B, T, n); inputs [N, T, D].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import streamlit as st
+
+from app import services, state
+
+UPLOAD_PREFIX = "upload:"
+
+
+def is_upload(dataset_name: str) -> bool:
+    """Whether a spec's dataset names the user's own uploaded data."""
+    return str(dataset_name).startswith(UPLOAD_PREFIX)
+
+
+def experiment_data(spec):
+    """spec -> (train, test) SequenceDatasets [N, T, D]: the shipped / generated set the spec names, or the
+    session's uploaded data split with spec.validation_split."""
+    from rnnlab.datasets import DataError
+    from rnnlab.experiments import load_data
+
+    if is_upload(spec.dataset):
+        dataset = state.uploaded_dataset()
+        if dataset is None or state.uploaded_token() != spec.dataset:
+            raise DataError(
+                f"this experiment uses your own data ({spec.dataset[len(UPLOAD_PREFIX):]}), which cannot travel "
+                "in a link or survive a new session: upload the file again on the Build page, or choose sample data."
+            )
+        from rnnlab.experiments import split_dataset
+
+        return split_dataset(dataset, spec)
+    return load_data(spec)
+
+
+def run_data(run):
+    """A run -> (train, test) SequenceDatasets: those it trained on, or its spec's data when reopened."""
+    if run.data is not None:
+        return run.data
+    return experiment_data(run.spec)
+
+
+def probe_pool(run):
+    """A run -> the SequenceDataset the inspection pages probe: the first PROBE_SAMPLES held-out sequences
+    (the training ones when there is no test data), in file order, so sample b is the same on every page."""
+    train, test = run_data(run)
+    source = test if test is not None and test.n_samples else train
+    return source.subset(np.arange(min(services.PROBE_SAMPLES, source.n_samples)))
+
+
+def loss_name(run, dataset) -> str:
+    """The Keras loss of the run's head (for gradients through time)."""
+    from rnnlab.experiments import head_for
+
+    task = run.spec.task(dataset)
+    n_outputs = None if dataset.n_classes else int(dataset.y.shape[-1])
+    return head_for(task, dataset.n_classes, n_outputs)["loss"]
+
+
+def run_trace(run):
+    """A run -> rnnlab Trace of its model on the probe pool, with y (so grad_norm is there); once per run."""
+    import rnnlab
+
+    def compute():
+        pool = probe_pool(run)
+        return rnnlab.probe(run.model, pool.x, pool.y, loss=loss_name(run, pool))
+
+    with st.spinner("Probing the model: every gate and state of every step ..."):
+        return state.memo("trace", run.run_id, compute)

@@ -1,0 +1,49 @@
+"""What a page says to the user besides its figures: the error guard, queued messages, the run banner and the
+"no run yet" hint. None of them keeps state (that is app/state.py's job)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+
+import streamlit as st
+
+from app import state
+from app.errors import error_message
+
+log = logging.getLogger("rnnlab.app")
+
+
+@contextlib.contextmanager
+def guard(what: str):
+    """Run a page section; an error becomes an st.error in the page (never a traceback), the rest of the
+    page and the user's work stay. rnnlab errors already say what was wrong and what was expected."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - shown to the user, logged for the developer
+        st.error(error_message(what, error))
+        log.warning("%s failed:\n%s", what, traceback.format_exc())
+
+
+def show_messages() -> None:
+    """Messages queued with state.flash (e.g. by a button before a page switch)."""
+    for level, message in state.pop_flashes():
+        {"error": st.error, "warning": st.warning, "success": st.success}.get(level, st.info)(message)
+
+
+def need_run(page: str) -> object | None:
+    """The current run, or None after saying how to get one."""
+    run = state.current_run()
+    if run is None:
+        job = state.training_job()
+        if job is not None and not job.finished:
+            st.info("Training is running: this page fills in when it finishes (see the Train page).")
+        else:
+            st.info(f"{page} needs a trained model. Load a lesson, or build a model and train it on the Train page.")
+    return run
+
+
+def run_banner(run) -> None:
+    """One line naming the run being inspected."""
+    st.caption(f"Inspecting run **{run.label}** · {run.summary()}")

@@ -1,0 +1,81 @@
+"""Sequence data sets [N, T, D]: the SequenceDataset type, seeded generators, the shipped sample sets,
+and loaders for your own files (CSV, NPZ) with validation and padding diagnostics.
+
+What is where:
+    dataset      SequenceDataset, DataError, DataWarning, the limits (MAX_*), TASKS, SPLITS, write_npz
+    generators   make_adding ... make_variable_length, to_prepadded, GENERATORS, generate, split_80_20
+    shipped      the sample sets in sample_data/: SAMPLE_DATA_DIR, DatasetInfo, names, info, load, airline_series
+    csv_format   load_csv (long CSV, one row per sequence and step)
+    npz_format   load_npz (x [N, T, D], y, optional lengths)
+    checks       what both loaders share: source opening, size checks, label encoding, padding warnings
+"""
+
+from rnnlab.datasets.csv_format import load_csv
+from rnnlab.datasets.dataset import (
+    MAX_FEATURES,
+    MAX_FILE_BYTES,
+    MAX_INFERRED_CLASSES,
+    MAX_SEQUENCES,
+    MAX_TIME_STEPS,
+    MAX_VALUES,
+    SPLITS,
+    TASKS,
+    DataError,
+    DataWarning,
+    SequenceDataset,
+    write_npz,
+)
+from rnnlab.datasets.generators import (
+    GENERATORS,
+    generate,
+    make_adding,
+    make_copy_memory,
+    make_flip_flop,
+    make_parity,
+    make_sine,
+    make_variable_length,
+    split_80_20,
+    to_prepadded,
+)
+from rnnlab.datasets.npz_format import load_npz
+from rnnlab.datasets.shipped import (
+    SAMPLE_DATA_DIR,
+    DatasetInfo,
+    airline_series,
+    info,
+    load,
+    names,
+)
+
+__all__ = [
+    "GENERATORS",
+    "MAX_FEATURES",
+    "MAX_FILE_BYTES",
+    "MAX_INFERRED_CLASSES",
+    "MAX_SEQUENCES",
+    "MAX_TIME_STEPS",
+    "MAX_VALUES",
+    "SAMPLE_DATA_DIR",
+    "SPLITS",
+    "TASKS",
+    "DataError",
+    "DataWarning",
+    "DatasetInfo",
+    "SequenceDataset",
+    "airline_series",
+    "generate",
+    "info",
+    "load",
+    "load_csv",
+    "load_npz",
+    "make_adding",
+    "make_copy_memory",
+    "make_flip_flop",
+    "make_parity",
+    "make_sine",
+    "make_variable_length",
+    "names",
+    "split_80_20",
+    "to_prepadded",
+    "write_npz",
+]

@@ -1,0 +1,206 @@
+"""Your own data as a NumPy .npz archive (x [N, T, D], y, optional lengths): load_npz and its helpers."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+
+from rnnlab.datasets.checks import (
+    _check_size,
+    _checked_task,
+    _emit,
+    _encode_classes,
+    _is_class_like,
+    _open_source,
+    _padding_warnings,
+    _source_name,
+)
+from rnnlab.datasets.dataset import TASKS, DataError, SequenceDataset
+
+
+def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
+    """NPZ with ``x`` [N, T, D] zero-padded at the end, ``y`` and optional ``lengths`` [N] -> SequenceDataset.
+
+    y: [N] classes (ints or text) or numbers, [N, k] numbers, [N, T] classes per step or
+    [N, T, k] numbers per step. ``task=None`` infers it from y's shape and dtype (a ``task`` array
+    in the file counts as the hint). Without ``lengths`` each length is the index after the last
+    non-zero step. Optional keys written by SequenceDataset.save_npz (feature_names, class_names,
+    sequence_ids, n_classes) are honoured; other keys are ignored. Never unpickles.
+    """
+    name = _source_name(path_or_buffer, "uploaded.npz")
+    task = _checked_task(task)
+    arrays = _read_npz(path_or_buffer, name)
+    for key in ("x", "y"):
+        if key not in arrays:
+            raise DataError(f"{name}: no array '{key}'; the file has {sorted(arrays)}. Expected x [N, T, D] and y.")
+    x, y = arrays["x"], arrays["y"]
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{name}: x has dtype {x.dtype}; expected numbers.")
+    if x.ndim != 3:
+        hint = " For one feature per step, save x[..., None]." if x.ndim == 2 else ""
+        raise DataError(
+            f"{name}: x must be 3-D [N, T, D] (sequences, time steps, features); received shape {x.shape}.{hint}"
+        )
+    n, t, d = x.shape
+    if min(n, t, d) == 0:
+        raise DataError(f"{name}: x is empty, shape {x.shape}; expected at least one sequence, step and feature.")
+    _check_size(n, t, d, name)
+    ids = _optional_names(arrays, "sequence_ids", n, name) or tuple(str(i) for i in range(n))
+    feature_names = _optional_names(arrays, "feature_names", d, name)
+    bad = np.argwhere(~np.isfinite(x))
+    if bad.size:
+        b, s, f = (int(v) for v in bad[0])
+        raise DataError(
+            f"{name}: x[{b}, {s}, {f}] is {x[b, s, f]} (sequence '{ids[b]}', step {s}, feature {f}); "
+            "every value must be a finite number."
+        )
+    x32 = x.astype(np.float32)
+    bad = np.argwhere(~np.isfinite(x32))
+    if bad.size:
+        b, s, f = (int(v) for v in bad[0])
+        raise DataError(f"{name}: x[{b}, {s}, {f}] = {x[b, s, f]} is too large for float32 (max ~3.4e38).")
+
+    nonzero = np.abs(x32).max(axis=2) > 0  # [N, T]
+    if "lengths" in arrays:
+        lengths = _checked_lengths(arrays["lengths"], n, t, name)
+        after = nonzero & (np.arange(t)[None, :] >= lengths[:, None])
+        if after.any():
+            b = int(np.flatnonzero(after.any(axis=1))[0])
+            s = int(np.flatnonzero(after[b])[0])
+            front = "; it starts with zeros, so it looks padded at the front" if not nonzero[b, 0] else ""
+            raise DataError(
+                f"{name}: sequence '{ids[b]}' has length {lengths[b]} but a non-zero value at step {s}{front}. "
+                "x must be zero-padded at the end, after each sequence's length."
+            )
+    else:
+        lengths = np.where(nonzero.any(axis=1), t - np.argmax(nonzero[:, ::-1], axis=1), 0).astype(np.int64)
+        empty = np.flatnonzero(lengths == 0)
+        if empty.size:
+            raise DataError(
+                f"{name}: sequence(s) {[ids[i] for i in empty[:10]]} are empty: every step is all zeros. "
+                "Remove them, or save 'lengths' if zero is a real value there."
+            )
+
+    if y.ndim == 0 or y.shape[0] != n:
+        got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} entries (shape {y.shape})"
+        raise DataError(f"{name}: y has {got} but x has {n} sequences; y needs one entry per sequence.")
+    if task is None and "task" in arrays and arrays["task"].ndim == 0:
+        hint = str(arrays["task"])
+        task = hint if hint in TASKS else None
+    declared = None  # n_classes written by save_npz: y holds codes 0..n_classes-1 as they are
+    if "n_classes" in arrays and arrays["n_classes"].ndim == 0 and arrays["n_classes"].dtype.kind in "iu":
+        declared = int(arrays["n_classes"]) if int(arrays["n_classes"]) > 0 else None
+    task, y, n_classes, class_names = _npz_labels(y, task, lengths, t, name, ids, declared)
+    if n_classes is not None and not class_names:
+        class_names = _optional_names(arrays, "class_names", n_classes, name)
+    messages = _padding_warnings(x32, lengths, np.asarray(ids, dtype=object), None)
+    _emit(messages, name)
+    return SequenceDataset(
+        name=name,
+        x=x32,
+        y=y,
+        lengths=lengths,
+        task=task,
+        n_classes=n_classes,
+        feature_names=feature_names,
+        warnings=tuple(messages),
+        class_names=class_names,
+        sequence_ids=ids,
+    )
+
+
+def _read_npz(source, name: str) -> dict[str, np.ndarray]:
+    source = _open_source(source, name)
+    try:
+        loaded = np.load(source, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{name}: not a readable .npz archive ({error}); expected arrays 'x' and 'y'.") from None
+    if isinstance(loaded, np.ndarray):
+        raise DataError(f"{name}: a single .npy array, shape {loaded.shape}; expected an .npz archive with 'x' and 'y'.")
+    arrays = {}
+    with loaded:
+        for key in loaded.files:
+            try:
+                arrays[key] = loaded[key]
+            except ValueError:
+                raise DataError(
+                    f"{name}: array '{key}' holds Python objects (ragged sequences of different lengths?). "
+                    "Save x as one [N, T, D] number array, zero-padded at the end, with the true lengths in "
+                    "'lengths'."
+                ) from None
+    return arrays
+
+
+def _checked_lengths(lengths: np.ndarray, n: int, t: int, name: str) -> np.ndarray:
+    if lengths.shape != (n,):
+        raise DataError(f"{name}: lengths must have shape ({n},), one per sequence; received shape {lengths.shape}.")
+    if lengths.dtype.kind not in "iuf" or not np.all(np.isfinite(lengths)) or not np.all(np.mod(lengths, 1) == 0):
+        raise DataError(f"{name}: lengths must be whole numbers; received dtype {lengths.dtype}.")
+    lengths = lengths.astype(np.int64)
+    out = np.flatnonzero((lengths < 1) | (lengths > t))
+    if out.size:
+        b = int(out[0])
+        raise DataError(
+            f"{name}: lengths[{b}] = {lengths[b]}; each length must lie in 1..T={t} (a length of 0 is an empty sequence)."
+        )
+    return lengths
+
+
+def _optional_names(arrays, key: str, count: int, name: str) -> tuple[str, ...]:
+    if key not in arrays or arrays[key].size == 0:
+        return ()
+    values = arrays[key].reshape(-1)
+    if len(values) != count:
+        raise DataError(f"{name}: '{key}' has {len(values)} entries; expected {count}.")
+    return tuple(str(v) for v in values)
+
+
+def _npz_labels(y, task, lengths, t, name, ids, declared=None):
+    """NPZ y -> (task, y, n_classes, class_names), inferring the task from shape and dtype."""
+    kind = y.dtype.kind
+    if kind not in "biufUS":
+        raise DataError(f"{name}: y has dtype {y.dtype}; expected numbers or text labels.")
+    if kind in "f":
+        bad = np.argwhere(~np.isfinite(y))
+        if bad.size:
+            index = tuple(int(v) for v in bad[0])
+            raise DataError(f"{name}: y{list(index)} is {y[index]} (sequence '{ids[index[0]]}'); labels must be finite.")
+    discrete = kind in "biuUS"
+    if task is None:
+        if y.ndim == 1:
+            task = "classification" if discrete else "regression"
+        elif y.ndim == 2:
+            task = "sequence_labelling" if discrete and y.shape[1] == t else "regression"
+        elif y.ndim == 3:
+            task = "sequence_labelling"
+        else:
+            raise DataError(f"{name}: y must be [N], [N, k], [N, T] or [N, T, k]; received shape {y.shape}.")
+    if task == "classification":
+        if y.ndim != 1:
+            raise DataError(f"{name}: classification needs y [N] (one class per sequence); received shape {y.shape}.")
+        if kind == "f" and not np.all(np.mod(y, 1) == 0):
+            b = int(np.flatnonzero(np.mod(y, 1) != 0)[0])
+            raise DataError(f"{name}: y[{b}] = {y[b]} is not a whole number; classification needs integer or text labels.")
+        codes, n_classes, class_names = _encode_classes(y, declared, f"{name}: y")
+        return task, codes, n_classes, class_names
+    if task == "regression":
+        if kind in "US":
+            raise DataError(f"{name}: regression needs numeric y; received text (dtype {y.dtype}).")
+        if y.ndim not in (1, 2):
+            raise DataError(f"{name}: regression needs y [N] or [N, k]; received shape {y.shape}.")
+        return task, (y[:, None] if y.ndim == 1 else y).astype(np.float32), None, ()
+    if y.ndim not in (2, 3) or y.shape[1] != t:
+        raise DataError(
+            f"{name}: sequence_labelling needs y [N, T] or [N, T, k] with T={t} (x's steps); received shape {y.shape}."
+        )
+    valid = np.arange(t)[None, :] < lengths[:, None]  # [N, T]
+    if y.ndim == 2 and (discrete or np.all(np.mod(y[valid], 1) == 0)) and _is_class_like(y[valid]):
+        codes, n_classes, class_names = _encode_classes(y[valid], declared, f"{name}: y")
+        full = np.zeros(y.shape, np.int64)
+        full[valid] = codes  # padded steps get class 0
+        return task, full, n_classes, class_names
+    if kind in "US":
+        raise DataError(f"{name}: per-step text labels must be y [N, T]; received shape {y.shape}.")
+    y = (y[..., None] if y.ndim == 2 else y).astype(np.float32)
+    return task, np.where(valid[..., None], y, 0.0).astype(np.float32), None, ()

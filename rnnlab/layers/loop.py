@@ -1,0 +1,168 @@
+"""The time loop (the only one in rnnlab) and the observers that watch it.
+
+How a layer computes, in order:
+
+1. lengths: in dynamic mode TFLearn's count of non-all-zero steps (or an explicit ``seq_len``);
+2. input dropout (training only, a fresh mask for every step's input);
+3. ``unroll``: one cell step per time step in a ``tf.while_loop``. Past a sample's length its state is carried
+   unchanged and its output is exactly 0 (``tf.where``, so nothing from the padding leaks, not even a NaN),
+   hence the final state is the state after step ``length - 1`` (the initial state for length 0);
+4. output dropout (training only); with ``return_seq=False`` the output at step ``length - 1`` (the final h),
+   zeros for zero-length rows.
+
+Observers (probes, hooks) can ask a call to record every gate and to edit values as they are computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import weakref
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+
+from rnnlab.layers.cells import RecurrentCell, _no_edit
+
+# ---------------------------------------------------------------------------------------------- the loop
+
+
+@dataclass
+class Unrolled:
+    """What one pass of a cell over a sequence produced.
+
+    outputs: [B, T, n] (None when only the last step was asked for); final_state: tuple of [B, n], the state
+    after each sample's last valid step; records: name -> [B, T, n], every gate and state of every step
+    (when asked for).
+    """
+
+    outputs: tf.Tensor | None
+    final_state: tuple
+    records: dict | None = None
+
+
+def unroll(
+    cell: RecurrentCell,
+    x,
+    initial_state: tuple,
+    *,
+    lengths=None,
+    keep_outputs=True,
+    record=False,
+    edit_at=None,
+):
+    """[B, T, D], state tuple of [B, n] -> Unrolled. The one time loop of rnnlab.
+
+    lengths: [B] int or None. Steps t >= length[b] leave sample b's state unchanged and output exactly 0.
+    keep_outputs=False skips collecting the output sequence when only the final state is needed (the last
+    output is ``final_state[-1]``: h is the last state of every cell).
+    record: also collect every gate and state of every step (``cell.record_names``).
+    edit_at(t) returns the ``edit(name, value)`` function for step t (interventions, probes).
+    """
+    names = cell.record_names if record else ()
+    x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
+    weights = cell.step_weights(batch_size=x_tm.shape[1])  # sliced once per call, not once per step
+    time_steps = tf.shape(x_tm)[0]
+    x_ta = tf.TensorArray(x_tm.dtype, size=time_steps).unstack(x_tm)
+
+    def body(t, state, out_tas, record_tas):
+        edit = edit_at(t) if edit_at is not None else _no_edit
+        out, new_state, records = cell.step(x_ta.read(t), state, weights, edit)
+        if lengths is not None:
+            valid = (t < lengths)[:, None]  # [B, 1]
+            new_state = tuple(tf.where(valid, new, old) for new, old in zip(new_state, state))
+            out = tf.where(valid, out, tf.zeros_like(out))
+            records = {k: tf.where(valid, v, tf.zeros_like(v)) for k, v in records.items()}
+        out_tas = tuple(ta.write(t, out) for ta in out_tas)
+        record_tas = tuple(ta.write(t, records[name]) for ta, name in zip(record_tas, names))
+        return t + 1, tuple(new_state), out_tas, record_tas
+
+    def new_ta():  # a known element shape lets TensorFlow preallocate, forward and backward
+        return tf.TensorArray(x_tm.dtype, size=time_steps, element_shape=(x_tm.shape[1], cell.num_units))
+
+    _, final_state, out_tas, record_tas = tf.while_loop(
+        lambda t, *_: t < time_steps,
+        body,
+        (tf.constant(0), tuple(initial_state), tuple(new_ta() for _ in range(int(keep_outputs))),
+         tuple(new_ta() for _ in names)),
+        maximum_iterations=time_steps,
+        parallel_iterations=32,
+        swap_memory=True,
+    )
+
+    def batch_major(v):
+        return tf.transpose(v, [1, 0, 2])  # [T, B, n] -> [B, T, n]
+
+    return Unrolled(
+        outputs=batch_major(out_tas[0].stack()) if keep_outputs else None,
+        final_state=tuple(final_state),
+        records={name: batch_major(ta.stack()) for name, ta in zip(names, record_tas)} if record else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- observers
+# Probes and hooks watch layers through observers. With none active, a layer takes its plain path: recording
+# and editing cost nothing unless asked for.
+#
+# An observer has three methods:
+#   wants(layer) -> bool
+#   edit_at(layer, direction) -> None or a function t -> edit(name, value)
+#   seen(layer, direction, x, lengths, unrolled) -> None   (x [B, T, D], lengths [B] or None,
+#                                                           unrolled.records in original time order)
+
+_context_observer: contextvars.ContextVar = contextvars.ContextVar("rnnlab_observer", default=None)
+_layer_observers: "weakref.WeakKeyDictionary[keras.layers.Layer, list]" = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def observing(observer):
+    """Every rnnlab layer called inside the block reports to ``observer`` (probes use this)."""
+    token = _context_observer.set(observer)
+    try:
+        yield observer
+    finally:
+        _context_observer.reset(token)
+
+
+def attach_observer(layer, observer) -> None:
+    """Attach ``observer`` to ``layer`` for every later call (hooks use this)."""
+    _layer_observers.setdefault(layer, []).append(observer)
+
+
+def detach_observer(layer, observer) -> None:
+    observers = _layer_observers.get(layer, [])
+    if observer in observers:
+        observers.remove(observer)
+
+
+def active_observers(layer) -> list:
+    """The observers that want to see this call of ``layer``."""
+    found = list(_layer_observers.get(layer, ()))
+    context = _context_observer.get()
+    if context is not None and context.wants(layer):
+        found.append(context)
+    return found
+
+
+def _combined_edit(observers, layer, direction):
+    return compose_edits([o.edit_at(layer, direction) for o in observers])
+
+
+def compose_edits(factories):
+    """[t -> edit(name, value)] (None entries ignored) -> one such factory applying them in order, or None."""
+    factories = [f for f in factories if f is not None]
+    if not factories:
+        return None
+
+    def edit_at(t):
+        edits = [factory(t) for factory in factories]
+
+        def edit(name, value):
+            for e in edits:
+                value = e(name, value)
+            return value
+
+        return edit
+
+    return edit_at

@@ -1,0 +1,244 @@
+"""See inside recurrent layers: every gate and state at every step, gradients through time, hooks, interventions.
+
+    trace = rnnlab.probe(model, x, y)                   # one forward pass (and backward, with y)
+    trace.get("LSTM", "forget")                         # [B, T, n], the value used: sig(f + forget_bias)
+    trace.layers["LSTM"].grad_norm                      # [B, T], ||dL/dh_t||
+    trace.to_frame()                                    # long DataFrame
+
+    with rnnlab.add_hook(model, lambda rec: print(rec.layer, rec.quantities["h"].shape), every=10):
+        model.fit(...)                                  # the hook sees NumPy records during training
+
+    rnnlab.probe(model, x, interventions=[rnnlab.Intervention("LSTM", "forget", 1.0, from_step=5)])
+
+Quantities, named as in DESIGN.md, each [B, T, n]: LSTM input, candidate, forget, output, c, h;
+GRU reset, update, candidate, h; SimpleRNN pre_activation, h. Steps past a sample's length are 0 there
+(``valid`` says which steps count). A bidirectional layer reports its two directions as 'NAME/fw' and
+'NAME/bw', the backward one in original time order.
+"""
+from __future__ import annotations
+
+import collections
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from rnnlab.errors import RnnlabError, describe
+from rnnlab.layers.bidirectional import BiRNN
+from rnnlab.layers.loop import active_observers, compose_edits, observing
+from rnnlab.layers.recurrent import Recurrent
+from rnnlab.probes.interventions import check_interventions
+from rnnlab.probes.selection import call_name, cells_of, recurrent_layers, select_layers, trace_name
+from rnnlab.probes.trace import QUANTITIES, LayerTrace, Trace
+
+class _ProbeSession:
+    """The observer behind :func:`probe`: records the chosen layers, applies interventions, injects the
+    zero perturbations whose gradients are ||dL/dh_t||."""
+
+    def __init__(self, targets, interventions, with_gradients):
+        self.targets = targets
+        self.interventions = interventions
+        self.with_gradients = with_gradients
+        self.records: dict[str, tuple] = {}
+        self.perturbations: dict[str, tf.Tensor] = {}
+        self.calls: dict[str, int] = {}  # trace name -> calls recorded so far in this pass
+
+    def wants(self, layer) -> bool:  # recorded layers, and layers with an intervention (maybe not recorded)
+        return layer in self.targets or any(iv.layer == layer.name for iv in self.interventions)
+
+    def edit_at(self, layer, direction):
+        factories = []
+        for cell_direction, cell in cells_of(layer).items():
+            if cell_direction != direction:
+                continue
+            for iv in self.interventions:
+                if iv.layer == layer.name and (iv.direction is None or iv.direction == direction):
+                    factories.append(iv.edit_factory(cell.num_units))
+        name = trace_name(layer, direction)
+        name = call_name(name, self.calls.get(name, 0))  # this call's name: edit_at comes before seen
+        if self.with_gradients and name in self.perturbations:
+            eps = self.perturbations[name]  # [B, T, n] zeros, watched by the tape
+
+            def add_eps(t):
+                def edit(q, value):
+                    return value + tf.gather(eps, t, axis=1) if q == "h" else value
+
+                return edit
+
+            factories.append(add_eps)
+        return compose_edits(factories)
+
+    def seen(self, layer, direction, x, lengths, unrolled):
+        name = trace_name(layer, direction)
+        calls = self.calls.get(name, 0)
+        self.calls[name] = calls + 1
+        if layer in self.targets:  # a layer called again (a shared encoder) is recorded as NAME#1, NAME#2, ...
+            self.records[call_name(name, calls)] = (layer, direction, x, lengths, unrolled)
+
+
+def _resolve_loss(model, loss):
+    if loss is None:
+        loss = getattr(model, "loss", None)
+    if loss is None:
+        raise RnnlabError(
+            "Gradients through time need a loss: compile the model with one, or pass `loss=` "
+            "(a Keras loss name or a callable loss(y_true, y_pred))."
+        )
+    if isinstance(loss, str):
+        return keras.losses.get(loss)
+    if callable(loss):
+        return loss
+    raise TypeError(f"`loss` must be a Keras loss name or a callable; received {describe(loss)}.")
+
+
+def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventions=()) -> Trace:
+    """Run ``model`` on ``x`` [B, T, D] once and record every gate and state of its recurrent layers.
+
+    Arguments:
+        model: a keras.Model (Sequential, functional or subclassed) holding rnnlab layers, or one rnnlab layer.
+        x: [B, T, D] float array (the model's input; a list of them for a model with several inputs).
+        y: targets; with y the trace also holds ``grad_norm`` [B, T] = ||dL/dh_t|| for every layer.
+        loss: the loss for the gradients (default: the compiled model's loss).
+        seq_len: [B] explicit lengths, only when ``model`` is a single layer.
+        layers: names of the layers to record (default: all).
+        interventions: rnnlab.Intervention objects applied during this pass.
+
+    Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off). A layer
+    called more than once in the pass (weights shared through ``reuse``) appears once per call: 'NAME', 'NAME#1',
+    ...; each call has its own ``grad_norm``. With y the
+    forward pass runs twice: once to learn every call's shapes, once under the gradient tape.
+    """
+    targets = select_layers(model, layers, "to probe")
+    interventions = check_interventions(tuple(interventions), recurrent_layers(model))
+    x = _check_x(model, x)
+    loss_fn = _resolve_loss(model, loss) if y is not None else None
+    forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None)
+    seq = None if seq_len is None else tf.convert_to_tensor(seq_len)
+    output, records = forward(x, seq, {})
+    loss_value = None
+    if y is not None:
+        # zero perturbations added to every h_t of every recorded call: d loss / d perturbation = d loss / d h_t.
+        # Their shapes come from the pass above (a shared layer's later calls may see other shapes).
+        units = {trace_name(layer, d): cell.num_units for layer in targets for d, cell in cells_of(layer).items()}
+        perturbations = {
+            name: tf.zeros([*record["x"].shape[:2], units[name.partition("#")[0]]], record["x"].dtype)
+            for name, record in records.items()
+        }
+        with tf.GradientTape() as tape:
+            tape.watch(list(perturbations.values()))
+            output, records = forward(x, seq, perturbations)
+            prediction = output[0] if isinstance(output, (tuple, list)) else output
+            loss_value = tf.reduce_mean(loss_fn(tf.convert_to_tensor(y), prediction))
+        names = list(perturbations)
+        grads = tape.gradient(loss_value, [perturbations[n] for n in names])
+        grad_norms = {}
+        for n, g in zip(names, grads):
+            if g is None:
+                g = tf.zeros_like(perturbations[n])  # h_t does not reach the loss: dL/dh_t = 0
+            if n.partition("#")[0].endswith("/bw") and n in records:
+                # the backward cell's perturbations are indexed in its reading order: back to time order
+                g = BiRNN.reverse(g, records[n]["lengths"])
+            grad_norms[n] = tf.norm(g, axis=-1).numpy()  # [B, T]
+    directions = {trace_name(layer, d): (layer, d) for layer in targets for d in cells_of(layer)}
+    trace = Trace(output=_first_numpy(output), loss=None if loss_value is None else float(loss_value))
+    for name, record in records.items():
+        layer, direction = directions[name.partition("#")[0]]
+        cell = cells_of(layer)[direction]
+        seq = record["lengths"].numpy().astype(np.int64)  # [B]
+        time = int(record["x"].shape[1])
+        trace.layers[name] = LayerTrace(
+            name=name, kind=cell.kind, direction=direction,
+            quantities={q: record["quantities"][q].numpy() for q in QUANTITIES[cell.kind]},
+            x=record["x"].numpy(), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
+            grad_norm=grad_norms.get(name) if y is not None else None,
+        )
+    return trace
+
+
+# The recorded forward pass runs as a tf.function, traced once per model and probe settings and then reused:
+# the eager time loop costs several times a compiled forward pass (see bench/bench_probe.py).
+_COMPILED_FORWARDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> OrderedDict
+_COMPILED_PER_MODEL = 8
+
+
+def _recorded_forward(model, targets, interventions, with_gradients):
+    """-> forward(x [B, T, D], seq_len [B] or None, perturbations) -> (output, records), where records maps
+    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [B, T, n]} (tensors).
+
+    Compiled and cached per model while every layer is built; eager otherwise (a first call builds them).
+    """
+    target_names = tuple(layer.name for layer in targets)
+
+    def run(model, x, seq_len, perturbations):
+        layers = recurrent_layers(model)
+        session = _ProbeSession([layer for layer in layers if layer.name in target_names], interventions,
+                                with_gradients)
+        session.perturbations = perturbations
+        with observing(session):
+            if isinstance(model, (Recurrent, BiRNN)):
+                output = model(x, seq_len=seq_len, training=False)
+            else:
+                output = model(x, training=False)
+        records = {}
+        for name, (_, _, layer_x, lengths, unrolled) in session.records.items():
+            if lengths is None:
+                lengths = tf.fill([tf.shape(layer_x)[0]], tf.shape(layer_x)[1])
+            records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": unrolled.records}
+        return output, records
+
+    layers = recurrent_layers(model)
+    built = getattr(model, "built", True) and all(layer.built for layer in layers)
+    if not built or not tf.executing_eagerly():
+        return lambda x, seq_len, perturbations: run(model, x, seq_len, perturbations)
+    # hooks attached to the layers are traced into the function: a change of hooks needs a new trace
+    observers = tuple(o for layer in layers for o in active_observers(layer))
+    key = (target_names, interventions, with_gradients, tuple(id(o) for o in observers))
+    cache = _COMPILED_FORWARDS.setdefault(model, collections.OrderedDict())
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key][0]
+    model_ref = weakref.ref(model)  # the cache must not keep the model alive
+    compiled = tf.function(
+        lambda x, seq_len, perturbations: run(model_ref(), x, seq_len, perturbations), reduce_retracing=True
+    )
+    cache[key] = (compiled, observers)  # holding the observers keeps their ids unique while cached
+    while len(cache) > _COMPILED_PER_MODEL:
+        cache.popitem(last=False)
+    return compiled
+
+
+def _first_numpy(output):
+    first = output[0] if isinstance(output, (tuple, list)) else output
+    return np.asarray(first)
+
+
+def _check_x(model, x):
+    """x [B, T, D] (or a list of them for a model with several inputs) -> float32 tensor(s), or a clear error."""
+    inputs = getattr(model, "inputs", None) or []
+    if isinstance(x, (list, tuple)) and len(inputs) > 1:
+        if len(x) != len(inputs):
+            raise RnnlabError(f"`x` must hold one array per model input ({len(inputs)}); received {len(x)}.")
+        return [_check_one_x(arr, tuple(spec.shape)) for arr, spec in zip(x, inputs)]
+    expected = tuple(inputs[0].shape) if inputs else None
+    if expected is None and isinstance(model, (Recurrent, BiRNN)):
+        cell = model.cell if isinstance(model, Recurrent) else model.cell_fw
+        if cell.input_dim is not None:
+            expected = (None, None, cell.input_dim)
+    return _check_one_x(x, expected)
+
+
+def _check_one_x(x, expected):
+    arr = np.asarray(x)
+    if arr.ndim != 3:
+        raise RnnlabError(f"`x` must be 3-D [batch, time, input_dim]; received shape {arr.shape}.")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise RnnlabError(f"`x` must hold floating-point data; received dtype {arr.dtype}.")
+    if expected is not None and len(expected) == 3:
+        for axis, (want, got) in enumerate(zip(expected, arr.shape)):
+            if want is not None and want != got and axis > 0:
+                raise RnnlabError(
+                    f"`x` of shape {arr.shape} does not fit the model, which expects [batch, "
+                    f"{expected[1] or 'any'}, {expected[2]}] (axis {axis}: expected {want}, received {got})."
+                )
+    return tf.convert_to_tensor(arr.astype("float32", copy=False))
