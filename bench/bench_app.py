@@ -126,7 +126,7 @@ def apptest_lessons() -> list[tuple[str, float | None, float, str]]:
     sys.path.insert(0, str(ROOT / "tests" / "app"))
     from apptools import go, new_app, wait_training
 
-    from app import lessons
+    from rnnlab.experiments import lessons
 
     rows = []
     for lesson in lessons.LESSONS:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import lessons
+from rnnlab.experiments import lessons
 from app.session import jobs, training
 from app.ui import messages
 

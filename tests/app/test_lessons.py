@@ -2,7 +2,7 @@
 
 from apptools import SPEC_KEY, assert_clean, new_app, spec_of, tiny_spec, wait_training
 
-from app import lessons
+from rnnlab.experiments import lessons
 from rnnlab.experiments import PRESETS, ExperimentSpec
 
 
