@@ -43,6 +43,8 @@ _FLASH = "rnnlab:flash"
 _LESSON = "rnnlab:lesson"
 _SEEN_FILES = "rnnlab:seen_files"
 _VIEW = "rnnlab:view_params"
+_LINKED_RUN = "rnnlab:linked_run"
+_TRAIN_REQUEST = "rnnlab:train_request"
 
 #: View choices of the inspection pages that travel in the URL: short keys, one prefix per page
 #: (st_ States, gt_ Gates, gr_ Gradients, pd_ Padding lab). Values are plain strings; lists join with ",".
@@ -52,8 +54,9 @@ VIEW_PARAMS = (
     "gr_left", "gr_right",
     "pd_data", "pd_rows", "pd_from", "pd_zero", "pd_kind", "pd_n", "pd_seed", "pd_sample",
 )
-#: Query-string keys the app owns besides the spec's own.
-APP_PARAMS = ("present", "lesson", *VIEW_PARAMS)
+#: Query-string keys the app owns besides the spec's own (``run``: a stored run's id, so a link opens that
+#: trained model on this server).
+APP_PARAMS = ("present", "lesson", "run", *VIEW_PARAMS)
 MEMO_SIZE = 24
 MAX_SESSION_RUNS = 8
 
@@ -77,6 +80,7 @@ def init() -> None:
         session[_PRESENT] = st.query_params.get("present") == "1"
         session[_LESSON] = st.query_params.get("lesson") or None
         session[_VIEW] = {k: str(v) for k, v in st.query_params.to_dict().items() if k in VIEW_PARAMS}
+        session[_LINKED_RUN] = st.query_params.get("run") or None
         if problem:
             flash("error", problem)
     _sync_url()
@@ -102,6 +106,9 @@ def url_params() -> dict[str, str]:
         params["present"] = "1"
     if session.get(_LESSON):
         params["lesson"] = str(session[_LESSON])
+    run = current_run()
+    if run is not None and getattr(run, "store_id", None):
+        params["run"] = str(run.store_id)
     params.update(session.get(_VIEW) or {})
     return params
 
@@ -294,6 +301,7 @@ def add_session_run(run, *, make_current: bool = True) -> None:
     del runs[:-MAX_SESSION_RUNS]
     if make_current:
         st.session_state[_CURRENT] = run.run_id
+        _sync_url()
 
 
 def current_run():
@@ -307,6 +315,22 @@ def current_run():
 
 def select_run(run_id: str) -> None:
     st.session_state[_CURRENT] = run_id
+    _sync_url()
+
+
+def pop_linked_run() -> str | None:
+    """The stored run id this session's link asked for (``?run=<id>``), once: None afterwards."""
+    return st.session_state.pop(_LINKED_RUN, None)
+
+
+def request_training() -> None:
+    """Ask for the current spec to be trained (a page's "Train this experiment" button); the Train page starts it."""
+    st.session_state[_TRAIN_REQUEST] = True
+
+
+def pop_training_request() -> bool:
+    """Whether training was requested since the last call (then forgotten)."""
+    return bool(st.session_state.pop(_TRAIN_REQUEST, False))
 
 
 # ----------------------------------------------------------------------------------------- memo

@@ -23,12 +23,13 @@ st.set_page_config(page_title="rnnlab", page_icon=":material/cyclone:", layout="
 
 from app import compat  # noqa: E402
 from app import state  # noqa: E402
-from app.session import training  # noqa: E402
+from app.session import run_store, training  # noqa: E402
 from app.ui import messages, sidebar  # noqa: E402
 
 compat.keep_keras_session()  # background training must not meet Streamlit's per-run keras clear_session
 
 state.init()
+run_store.open_linked_run()
 training.collect_finished_job()
 
 PAGES = {

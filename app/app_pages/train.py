@@ -69,30 +69,32 @@ def live() -> None:
         st.rerun(scope="app")  # the app collects the finished run and shows the result
 
 
-def outcome(job) -> None:
+def outcome(job, run) -> None:
+    """How the job ended; a finished training that did not beat the trivial predictor is a warning, not a success."""
     progress = job.progress()
-    if progress.status == "failed":
-        st.error(progress.message)
-    elif progress.status == "diverged":
+    if progress.status in ("failed", "diverged"):
         st.error(progress.message)
     elif progress.status == "stopped":
         st.warning(progress.message)
     elif progress.status == "done":
-        st.success(progress.message)
+        verdict = experiment.run_verdict(run) if run is not None and run.run_id == job.job_id else None
+        if verdict is not None and verdict.learned is False:
+            st.warning(f"{progress.message}, but it has not learned the task: {verdict.sentence}")
+        else:
+            st.success(progress.message)
 
 
 def result(run) -> None:
-    from rnnlab.experiments import baseline
-
     st.subheader(f"Result: run {run.label}")
     metrics = {k: v for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and k not in ("epochs",)}
     columns = st.columns(min(6, max(1, len(metrics))))
     for column, (name, value) in zip(columns, metrics.items()):
         column.metric(name, f"{value:.4g}" + (" s" if name == "seconds" else ""))
-    train, test = experiment.run_data(run)
-    reference = baseline(train, test)
+    reference = experiment.run_baseline(run)
+    verdict = experiment.run_verdict(run)
+    {True: st.success, False: st.warning}.get(verdict.learned, st.info)(verdict.sentence)
     st.caption(
-        "A trivial predictor (the training mean, or the most frequent class) scores "
+        "The trivial predictor (always the training mean, or the training class frequencies) scores "
         + ", ".join(f"{k} {v:.4g}" for k, v in reference.items())
         + " on the test data: a model has learned something only when it beats that."
     )
@@ -104,7 +106,9 @@ def result(run) -> None:
                           file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv", key="train_history_download",
                           icon=":material/download:")
     if run.store_id:
-        store.caption(f"Saved in the run store as `{run.store_id}`.")
+        store.caption(f"Saved in the run store as `{run.store_id}`. This link opens the trained model on this "
+                      "server (share it with the room):")
+        store.code(run_store.link_to(run, st.context.url), language=None)
     elif store.button("Save to the run store", key="train_save_run", icon=":material/save:"):
         run_store.save_run(run)
         st.rerun()
@@ -132,7 +136,8 @@ with messages.guard("Training"):
                      "closed for a while.")
     if stop and job is not None:
         job.stop()
-    if start:
+    requested = state.pop_training_request() and not running  # "Train this experiment" on another page
+    if start or requested:
         training.start_training(spec, snapshot_every=snapshot_every)
         st.rerun()
 
@@ -140,10 +145,10 @@ with messages.guard("Progress"):
     live()
     job = state.training_job()
     if job is not None and job.finished:
-        outcome(job)
+        outcome(job, state.current_run())
 
+run = state.current_run()
 with messages.guard("Result"):
-    run = state.current_run()
     if run is not None:
         result(run)
     elif job is None:

@@ -73,3 +73,21 @@ def run_trace(run):
 
     with st.spinner("Probing the model: every gate and state of every step ..."):
         return state.memo("trace", run.run_id, compute)
+
+
+def run_baseline(run) -> dict:
+    """A run -> {'loss': ..., metric: ...}: the trivial predictor on the run's test data (once per run)."""
+    from rnnlab.experiments import baseline
+
+    def compute():
+        train, test = run_data(run)
+        return baseline(train, test)
+
+    return state.memo("baseline", run.run_id, compute)
+
+
+def run_verdict(run):
+    """A run -> rnnlab.experiments.Verdict: did its test loss beat the trivial predictor's?"""
+    from rnnlab.experiments import against_baseline
+
+    return against_baseline(run.final_metrics, run_baseline(run))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app import state
+from app.errors import error_message
 from app.session import jobs
 
 
@@ -51,3 +52,37 @@ def reopen_stored_run(store, run_id: str) -> None:
     )
     state.add_session_run(run)
     state.flash("success", f"Reopened {run_id}: the States, Gates and Gradients pages now show it.")
+
+
+def open_linked_run() -> None:
+    """A link with ``?run=<id>`` (a teacher shares a trained model with the room): reopen that stored run in this
+    session once, with its spec, so every inspection page shows it. A run this server does not hold is said in
+    the page."""
+    run_id = state.pop_linked_run()
+    if not run_id or any(getattr(r, "store_id", None) == run_id for r in state.session_runs()):
+        return
+    from rnnlab.experiments import RunStore
+
+    store = RunStore(root=run_runs_root())
+    if run_id not in store.run_ids():
+        state.flash("error", f"The link names run {run_id!r}, which is not in this server's run store "
+                             f"({store.root}/). Ask for the run's spec instead, or train the experiment here.")
+        return
+    try:
+        reopen_stored_run(store, run_id)
+    except Exception as error:  # noqa: BLE001 - a damaged run folder: say so, keep the session going
+        state.flash("error", error_message(f"Opening run {run_id}", error))
+        return
+    state.set_spec(state.current_run().spec, reset_widgets=True)
+
+
+def link_to(run, page_url: str | None) -> str | None:
+    """The link that reopens a saved run on this server: ``<scheme>://<host>/?run=<store id>`` from the address
+    of the page the user is on (None until the run is saved; a relative link when the address is unknown)."""
+    from urllib.parse import urlsplit
+
+    if not getattr(run, "store_id", None):
+        return None
+    parts = urlsplit(page_url or "")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return f"{origin}/?run={run.store_id}"

@@ -40,10 +40,21 @@ def need_run(page: str) -> object | None:
         if job is not None and not job.finished:
             st.info("Training is running: this page fills in when it finishes (see the Train page).")
         else:
-            st.info(f"{page} needs a trained model. Load a lesson, or build a model and train it on the Train page.")
+            st.info(f"{page} needs a trained model, and this experiment ({state.spec().describe()}) has not been "
+                    "trained in this session yet. Train it here, or load a lesson.")
+            if st.button("Train this experiment", type="primary", key="need_run_train", icon=":material/play_arrow:"):
+                state.request_training()  # the Train page starts it
+                st.switch_page("app_pages/train.py", query_params=state.url_params())
     return run
 
 
 def run_banner(run) -> None:
     """One line naming the run being inspected."""
     st.caption(f"Inspecting run **{run.label}** · {run.summary()}")
+
+
+def evidence(found) -> None:
+    """A lesson's Evidence on the user's own run: green when its claim holds, a warning with what to change when
+    it does not, a note when it cannot be measured yet. Never more than the numbers show."""
+    text = found.sentence + (f" {found.suggestion}" if found.holds is not True and found.suggestion else "")
+    {True: st.success, False: st.warning}.get(found.holds, st.info)(text)

@@ -27,6 +27,7 @@ from rnnlab.experiments.spec import (
     LayerSpec,
     SpecError,
 )
+from rnnlab.experiments.verdict import Verdict, against_baseline
 from rnnlab.experiments.training import (
     EVAL_BATCH_SIZE,
     HistoryRecorder,
@@ -41,6 +42,8 @@ from rnnlab.experiments.training import (
 )
 
 __all__ = [
+    "Verdict",
+    "against_baseline",
     "data_plan",
     "load_data",
     "standardize",
