@@ -12,5 +12,7 @@ def describe(value) -> str:
         dtype = getattr(value, "dtype", None)
         dtype = getattr(dtype, "name", dtype)
         return f"{type(value).__name__} of shape {tuple(shape)} and dtype {dtype}"
+    if isinstance(value, (tuple, list)) and 0 < len(value) <= 4 and any(hasattr(v, "shape") for v in value):
+        return f"a {type(value).__name__} of {len(value)}: " + ", ".join(describe(v) for v in value)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -24,10 +24,12 @@ import tensorflow as tf
 def tflearn_lengths(x: tf.Tensor) -> tf.Tensor:
     """[B, T, D] -> [B] int32: the number of steps whose features are not all zero.
 
-    This is TFLearn's rule, ``length[b] = sum_t sign(max_d |x[b, t, d]|)``.
+    This is TFLearn's rule, ``length[b] = sum_t sign(max_d |x[b, t, d]|)``, for finite numbers. A step holding
+    NaN counts as a real step (NaN is not zero), so the NaN stays in its own sample's outputs instead of
+    turning the count into garbage (TFLearn's formula gives NaN there, cast to -2**31).
     """
-    used = tf.sign(tf.reduce_max(tf.abs(x), axis=2))  # [B, T] 0/1
-    return tf.cast(tf.reduce_sum(used, axis=1), tf.int32)  # [B]
+    used = tf.reduce_any(tf.not_equal(x, 0), axis=2)  # [B, T]
+    return tf.reduce_sum(tf.cast(used, tf.int32), axis=1)  # [B]
 
 
 def gather_last_valid(sequence: tf.Tensor, lengths: tf.Tensor) -> tf.Tensor:
@@ -46,7 +48,7 @@ def gather_last_valid(sequence: tf.Tensor, lengths: tf.Tensor) -> tf.Tensor:
 def tflearn_lengths_np(x: np.ndarray) -> np.ndarray:
     """[B, T, D] -> [B] int: TFLearn's count of steps that are not all zero."""
     x = _as_3d(x)
-    return (np.abs(x).max(axis=2) > 0).sum(axis=1).astype(np.int64)
+    return (x != 0).any(axis=2).sum(axis=1).astype(np.int64)
 
 
 def first_zero_lengths_np(x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import tensorflow as tf
 from rnnlab import padding
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.cells import RecurrentCell, _no_edit
-from rnnlab.layers.checks import check_incoming, check_input_dim, check_rank, check_state
+from rnnlab.layers.checks import check_incoming, check_input_dim, check_rank, check_state, sequence_lengths
 from rnnlab.layers.loop import Unrolled, _combined_edit, active_observers, unroll
 
 @keras.saving.register_keras_serializable(package="rnnlab")
@@ -113,12 +113,9 @@ class BiRNN(keras.layers.Layer):
         return out
 
     def lengths(self, x, seq_len=None):
-        """[B, T, D] -> [B] int32 lengths, or None when every step counts."""
-        if seq_len is not None:
-            return tf.cast(tf.reshape(seq_len, [-1]), tf.int32)
-        if self.dynamic_lengths:
-            return padding.tflearn_lengths(x)
-        return None
+        """[B, T, D] -> [B] int32 lengths (``seq_len`` checked, or inferred in dynamic mode), or None when every
+        step counts."""
+        return sequence_lengths(x, seq_len, self.dynamic_lengths)
 
     @staticmethod
     def reverse(v, lengths):

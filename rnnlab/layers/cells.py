@@ -60,10 +60,20 @@ def _gpu_visible() -> bool:
     return bool(tf.config.list_logical_devices("GPU"))
 
 
+#: The most units a cell may have: an LSTM of this size already holds 4 n (D + n) >= 268 million weights (1 GB);
+#: beyond it a typo (n_units=10**6) would try to allocate terabytes before any error could say so.
+MAX_UNITS = 8192
+
+
 def check_units(value, argument: str) -> int:
-    """Validate a unit count: a positive int (not a bool; NumPy ints are accepted) -> int."""
+    """Validate a unit count: an int in 1..MAX_UNITS (not a bool; NumPy ints are accepted) -> int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise RnnlabError(f"`{argument}` must be a positive int; received {describe(value)}.")
+    if value > MAX_UNITS:
+        raise RnnlabError(
+            f"`{argument}` must be at most {MAX_UNITS} (rnnlab's cap: an LSTM that size already has over 268 "
+            f"million weights); received {value}."
+        )
     return int(value)
 
 

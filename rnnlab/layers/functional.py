@@ -10,7 +10,7 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import scopes
 from rnnlab.layers.bidirectional import BiRNN
 from rnnlab.layers.cells import check_units
-from rnnlab.layers.checks import check_incoming
+from rnnlab.layers.checks import check_incoming, check_seq_len, check_state
 from rnnlab.layers.recurrent import GRU, LSTM, SimpleRNN
 
 def _is_symbolic(x) -> bool:
@@ -42,10 +42,16 @@ def input_data(shape=None, dtype="float32", name="InputData"):
 def _to_tensor(incoming):
     if _is_symbolic(incoming) or isinstance(incoming, tf.Tensor):
         return incoming
-    if isinstance(incoming, np.ndarray):
-        return tf.convert_to_tensor(incoming)
-    if isinstance(incoming, (list, tuple)):
-        return tf.convert_to_tensor(np.asarray(incoming))
+    if isinstance(incoming, (np.ndarray, list, tuple)):
+        try:
+            array = np.asarray(incoming)
+        except ValueError:  # a ragged list
+            raise TypeError(
+                f"`incoming` must be a rectangular [samples, timesteps, input_dim] array; received {describe(incoming)} "
+                "whose rows differ in length. Pad them to one length first."
+            ) from None
+        check_incoming(array)  # before TensorFlow sees it: dtype, shape and NaN get rnnlab's messages
+        return tf.convert_to_tensor(array)
     raise TypeError(
         f"`incoming` must be a Keras symbolic tensor, a tf.Tensor or a NumPy array [samples, timesteps, input_dim]; "
         f"received {describe(incoming)}."
@@ -78,8 +84,10 @@ def _build_or_reuse(make_layer, scope, name, reuse):
 def _apply(layer, incoming, seq_len, call_kwargs):
     x = _to_tensor(incoming)
     check_incoming(x)
-    if not _is_symbolic(x) and seq_len is not None:
-        seq_len = tf.convert_to_tensor(seq_len)
+    if seq_len is not None:
+        checked = check_seq_len(seq_len, x)  # a clear error now, not a TensorFlow one later
+        if not _is_symbolic(x):
+            seq_len = checked
     return layer(x, seq_len=seq_len, **call_kwargs)
 
 
@@ -93,6 +101,8 @@ def _recurrent_function(layer_class, incoming, n_units, scope, name, reuse, seq_
         return layer_class(n_units, name=layer_name, **layer_kwargs, **extra)
 
     layer = _build_or_reuse(make_layer, scope, name, reuse)
+    if initial_state is not None:  # checked here, so that the error is rnnlab's own and not wrapped by Keras
+        check_state(initial_state, layer.cell, batch=x.shape[0])
     return _apply(layer, x, seq_len, {"initial_state": initial_state})
 
 
@@ -201,5 +211,10 @@ def bidirectional_rnn(incoming, rnncell_fw, rnncell_bw, return_seq=False, return
     layer = BiRNN(rnncell_fw, rnncell_bw, return_seq=return_seq, return_states=return_states, dynamic=dynamic,
                   name=scope_name)
     registry.claim(scope_name, layer)
+    batch = getattr(incoming, "shape", (None,))[0] if getattr(incoming, "shape", None) else None
+    for argument, state, cell in (("initial_state_fw", initial_state_fw, layer.cell_fw),
+                                  ("initial_state_bw", initial_state_bw, layer.cell_bw)):
+        if state is not None:
+            check_state(state, cell, argument, batch=batch)
     return _apply(layer, incoming, seq_len,
                   {"initial_state_fw": initial_state_fw, "initial_state_bw": initial_state_bw})

@@ -7,10 +7,16 @@ import numbers
 import keras
 import tensorflow as tf
 
-from rnnlab import padding
 from rnnlab.layers import initializations
 from rnnlab.layers.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell, _deserialize_activation, check_units
-from rnnlab.layers.checks import check_incoming, check_input_dim, check_rank, check_state, parse_dropout
+from rnnlab.layers.checks import (
+    check_incoming,
+    check_input_dim,
+    check_rank,
+    check_state,
+    parse_dropout,
+    sequence_lengths,
+)
 from rnnlab.layers.loop import _combined_edit, active_observers, unroll
 
 @keras.saving.register_keras_serializable(package="rnnlab")
@@ -73,12 +79,9 @@ class Recurrent(keras.layers.Layer):
         return (out, state if len(state) > 1 else state[0])
 
     def lengths_for(self, x, seq_len):
-        """[B, T, D] -> [B] int32 lengths, or None when every step counts."""
-        if seq_len is not None:
-            return tf.cast(tf.reshape(seq_len, [-1]), tf.int32)
-        if self.dynamic_lengths:
-            return padding.tflearn_lengths(x)
-        return None
+        """[B, T, D] -> [B] int32 lengths (``seq_len`` checked, or inferred in dynamic mode), or None when every
+        step counts."""
+        return sequence_lengths(x, seq_len, self.dynamic_lengths)
 
     def _drop(self, v, keep, training):
         if not training or keep >= 1.0:
