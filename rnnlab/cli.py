@@ -290,8 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rnnlab", description="TFLearn's recurrent layers with every gate visible: train, "
                      "inspect and compare runs, start the app.")
     store = argparse.ArgumentParser(add_help=False)
-    store.add_argument("--runs-dir", default=os.environ.get("RNNLAB_RUNS", "runs"),
-                       help="where runs are stored (default: ./runs or $RNNLAB_RUNS)")
+    store.add_argument("--runs-dir", default=os.environ.get("RNNLAB_RUNS_DIR", "runs"),
+                       help="where runs are stored (default: ./runs or $RNNLAB_RUNS_DIR, as for the app)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -354,6 +354,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:  # a spec or data set asking for more than this machine has
+        print(f"{prog}: error: out of memory: the data or model asked for is too large for this machine; "
+              "use fewer or shorter sequences, or fewer units", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:  # known failures (bad run id, bad data) as one line, not a traceback
         from rnnlab.errors import RnnlabError
 

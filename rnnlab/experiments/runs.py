@@ -24,7 +24,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,10 @@ MODEL_FILE = "model.keras"
 SNAPSHOT_DIR = "snapshots"
 TENSORBOARD_DIR = "tb"
 _TMP = ".tmp-"
+_RUN_ID = re.compile(r"\d{8}-\d{6}-\d{3}-[0-9a-f]{8}")  # new_run_id's format
+#: Staging files older than this (seconds) are debris of a save that was killed; younger ones may belong to a
+#: save in progress in another process (the app and the command line share a store).
+STAGING_MAX_AGE_S = 600
 
 
 class RunNotFound(RnnlabError, KeyError):
@@ -133,11 +139,33 @@ class RunStore:
 
     def __init__(self, root="runs"):
         self.root = Path(root)
+        self._clean_staging_debris()
+
+    def _clean_staging_debris(self) -> None:
+        """Remove what killed saves left behind: staging folders of new runs and temporary files in run folders."""
+        if not self.root.is_dir():
+            return
+        cutoff = time.time() - STAGING_MAX_AGE_S
+        for debris in [*self.root.glob(f"{_TMP}*"), *self.root.glob(f"*/{_TMP}*"), *self.root.glob(f"*/*/{_TMP}*")]:
+            try:
+                if debris.lstat().st_mtime > cutoff:
+                    continue
+                if debris.is_dir() and not debris.is_symlink():
+                    shutil.rmtree(debris, ignore_errors=True)
+                else:
+                    debris.unlink(missing_ok=True)
+            except OSError:
+                continue
 
     # ---- writing
     def save(self, spec: ExperimentSpec, result, run_id: str | None = None, *, save_model: bool = True) -> str:
         """spec + TrainResult -> run id. With ``run_id`` of an existing run, its files are replaced atomically
         (e.g. a checkpoint after each epoch); otherwise a new run folder appears whole or not at all."""
+        if run_id is not None and (not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id)):
+            raise RnnlabError(
+                "`run_id` must be an id of this store's own format 'YYYYmmdd-HHMMSS-mmm-<8 hex digits>' (as save "
+                f"returns it), or None for a new run; received {run_id!r}."
+            )
         if run_id is not None and (self.root / run_id).is_dir():
             self._write_files(self.root / run_id, run_id, spec, result, save_model)
             return run_id
@@ -216,6 +244,10 @@ class RunStore:
                     os.replace(temp, final)
             else:
                 os.replace(temp, final)
+        kept = {final for _, final in staged}  # a re-save with fewer snapshots: the others are no longer the run's
+        for old in (folder / SNAPSHOT_DIR).glob("epoch_*.npz") if (folder / SNAPSHOT_DIR).is_dir() else ():
+            if old not in kept:
+                old.unlink(missing_ok=True)
 
     # ---- reading
     def run_ids(self) -> list[str]:
@@ -288,7 +320,13 @@ class RunStore:
         meta = json.loads((folder / META_FILE).read_text())
         model = None
         if load_model and (folder / MODEL_FILE).is_file():
-            model = keras.models.load_model(folder / MODEL_FILE, safe_mode=True)
+            try:
+                model = keras.models.load_model(folder / MODEL_FILE, safe_mode=True)
+            except (ValueError, TypeError, OSError) as error:  # safe mode refuses code, or the file is damaged
+                raise RnnlabError(
+                    f"run {run_id}: its model could not be loaded (Keras safe mode, which never runs code stored "
+                    f"in a file): {' '.join(str(error).split())[:300]}"
+                ) from None
         return Run(run_id=run_id, path=folder, spec=spec, history=history, model=model,
                    snapshots=self._load_snapshots(folder), meta=meta)
 

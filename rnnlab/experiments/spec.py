@@ -257,6 +257,8 @@ class ExperimentSpec:
             data = json.loads(text)
         except (TypeError, ValueError) as error:
             raise SpecError("spec", f"not valid JSON ({error}).") from None
+        except RecursionError:
+            raise SpecError("spec", "nested too deeply to be a spec (a spec is a few levels of settings).") from None
         return cls.from_dict(data)
 
     def to_query(self) -> dict[str, str]:
