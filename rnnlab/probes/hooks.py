@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import Callable
@@ -15,6 +16,7 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.loop import attach_observer, detach_observer
 from rnnlab.probes.selection import cells_of, recurrent_layers, select_layers, trace_name
 from rnnlab.probes.trace import QUANTITIES
+
 
 @dataclass
 class StepRecords:
@@ -29,7 +31,13 @@ class StepRecords:
 
 
 class Hook:
-    """A registered hook; ``remove()`` it, or use it as a context manager."""
+    """A registered hook; ``remove()`` it, or use it as a context manager.
+
+    If ``fn`` raises while a compiled step runs (``model.fit``, ``predict``), the error cannot cross
+    TensorFlow's graph as itself: the hook keeps it as ``hook.error``, stops calling ``fn``, asks the models
+    to stop training, warns, and the ``with`` block raises it as an RnnlabError naming ``fn``. In an eager call
+    the error reaches the caller directly.
+    """
 
     def __init__(self, fn: Callable[[StepRecords], None], every: int, layers: list, models: list):
         if not callable(fn):
@@ -40,6 +48,7 @@ class Hook:
         self.models = [weakref.ref(m) for m in models]
         self.calls: dict[str, int] = {}  # per layer (and direction): forward calls seen
         self.active = True
+        self.error: BaseException | None = None  # what fn raised inside a compiled step
         for layer in layers:
             attach_observer(layer, self)
         # The hook hands NumPy arrays to Python (tf.py_function), which XLA cannot compile: models that
@@ -72,7 +81,7 @@ class Hook:
         valid = tf.sequence_mask(lengths, tf.shape(x)[1])
 
         def deliver(*arrays):
-            if not self.active:
+            if not self.active or self.error is not None:
                 return
             key = trace_name(layer, direction)
             index = self.calls.get(key, 0)
@@ -88,7 +97,22 @@ class Hook:
         if tf.executing_eagerly():
             deliver(*[t.numpy() for t in tensors], valid.numpy())
         else:
-            tf.py_function(lambda *a: deliver(*[t.numpy() for t in a]) or [], tensors + [valid], Tout=[])
+            tf.py_function(lambda *a: self._deliver_in_graph(deliver, a), tensors + [valid], Tout=[])
+
+    def _deliver_in_graph(self, deliver, tensors) -> list:
+        """Call ``fn`` from a compiled step; an exception there is kept (see the class docstring)."""
+        try:
+            deliver(*[t.numpy() for t in tensors])
+        except Exception as error:  # noqa: BLE001 - kept and raised where the user can see it
+            self.error = error
+            for model in self._models():
+                model.stop_training = True
+            warnings.warn(f"rnnlab hook {self._name()} raised {type(error).__name__}: {error}. The hook is off "
+                          "from now on and training stops.", RuntimeWarning, stacklevel=2)
+        return []
+
+    def _name(self) -> str:
+        return getattr(self.fn, "__qualname__", None) or repr(self.fn)
 
     def remove(self) -> None:
         """Detach the hook; later calls (and retraced training steps) run the plain path again."""
@@ -104,8 +128,12 @@ class Hook:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.remove()
+        if exc_type is None and self.error is not None:
+            raise RnnlabError(
+                f"the hook function {self._name()} raised {type(self.error).__name__}: {self.error}"
+            ) from self.error
 
 
 def _models_holding(layers) -> list:

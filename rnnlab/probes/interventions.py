@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,7 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.bidirectional import BiRNN
 from rnnlab.probes.selection import cells_of
 from rnnlab.probes.trace import QUANTITIES
+
 
 @dataclass(frozen=True)
 class Intervention:
@@ -29,6 +32,17 @@ class Intervention:
     units: tuple[int, ...] | None = None
     from_step: int = 0
     direction: str | None = None
+
+    def __post_init__(self):
+        if isinstance(self.value, (bool, np.bool_)) or not isinstance(self.value, numbers.Real) \
+                or not math.isfinite(self.value):
+            raise TypeError(f"Intervention `value` must be a finite number; received {describe(self.value)}.")
+        if isinstance(self.from_step, (bool, np.bool_)) or not isinstance(self.from_step, numbers.Integral) \
+                or self.from_step < 0:
+            raise RnnlabError(
+                f"Intervention `from_step` must be a whole number >= 0 (the first step it changes); received "
+                f"{describe(self.from_step)}."
+            )
 
     def edit_factory(self, n_units: int):
         """-> t -> edit(name, value) applying this intervention."""
@@ -51,7 +65,9 @@ class Intervention:
         return at
 
 
-def check_interventions(interventions, targets):
+def check_interventions(interventions, targets, time_steps: int | None = None):
+    """Interventions for the recurrent layers ``targets`` -> the same, checked (names, quantities, units,
+    from_step within ``time_steps`` when known), with units as tuples of ints."""
     by_name = {layer.name: layer for layer in targets}
     checked = []
     for iv in interventions:
@@ -63,6 +79,11 @@ def check_interventions(interventions, targets):
             )
         if iv.direction not in (None, "fw", "bw"):
             raise RnnlabError(f"Intervention direction must be None, 'fw' or 'bw'; received {iv.direction!r}.")
+        if time_steps is not None and iv.from_step >= time_steps:
+            raise RnnlabError(
+                f"Intervention `from_step`={iv.from_step} on layer {iv.layer!r} is past the last step of `x` "
+                f"({time_steps} steps: 0..{time_steps - 1}), so it would change nothing."
+            )
         if iv.direction is not None and not isinstance(by_name[iv.layer], BiRNN):
             raise RnnlabError(
                 f"Intervention direction {iv.direction!r}: layer {iv.layer!r} is not bidirectional; "
@@ -75,10 +96,6 @@ def check_interventions(interventions, targets):
             except (TypeError, ValueError):
                 raise TypeError(f"Intervention units must be None or a tuple of ints; received {describe(iv.units)}.")
             iv = dataclasses.replace(iv, units=units)
-        try:
-            hash(iv)
-        except TypeError:
-            raise TypeError(f"Intervention value must be a number; received {describe(iv.value)}.") from None
         for direction, cell in cells_of(by_name[iv.layer]).items():
             if iv.direction not in (None, direction) and direction is not None:
                 continue

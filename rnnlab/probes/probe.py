@@ -110,8 +110,14 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
     forward pass runs twice: once to learn every call's shapes, once under the gradient tape.
     """
     targets = select_layers(model, layers, "to probe")
-    interventions = check_interventions(tuple(interventions), recurrent_layers(model))
+    if seq_len is not None and not isinstance(model, (Recurrent, BiRNN)):
+        raise RnnlabError(
+            "`seq_len` applies only when `model` is one rnnlab layer; a keras.Model takes its lengths from its own "
+            "inputs (build it with seq_len=keras.Input(...) and pass them in `x`) or from dynamic mode."
+        )
     x = _check_x(model, x)
+    time_steps = None if isinstance(x, list) else int(x.shape[1])  # several inputs: their layers' T may differ
+    interventions = check_interventions(tuple(interventions), recurrent_layers(model), time_steps=time_steps)
     loss_fn = _resolve_loss(model, loss) if y is not None else None
     forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None)
     seq = None if seq_len is None else tf.convert_to_tensor(seq_len)
