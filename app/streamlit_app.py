@@ -44,6 +44,7 @@ PAGES = {
     "Look inside": [
         st.Page("app_pages/states.py", title="States", icon=":material/scatter_plot:", url_path="states"),
         st.Page("app_pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
+        st.Page("app_pages/cell_steps.py", title="Step through a cell", icon=":material/footprint:", url_path="cell"),
         st.Page("app_pages/padding.py", title="Padding lab", icon=":material/view_week:", url_path="padding"),
         st.Page("app_pages/gradients.py", title="Gradients", icon=":material/trending_down:", url_path="gradients"),
     ],

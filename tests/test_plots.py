@@ -7,23 +7,16 @@ does not run: these tests stay fast and TensorFlow-free.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from plots_loader import PLOTS_DIR, load_plots
 
-PLOTS_DIR = Path(__file__).resolve().parents[1] / "rnnlab" / "plots"
-_spec = importlib.util.spec_from_file_location(
-    "_rnnlab_plots_under_test", PLOTS_DIR / "__init__.py", submodule_search_locations=[str(PLOTS_DIR)]
-)
-plots = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = plots
-_spec.loader.exec_module(plots)
+plots = load_plots()
 
 RNG = np.random.default_rng(1234)
 T, N_UNITS = 7, 3  # deliberately not square, so a transposition mistake shows

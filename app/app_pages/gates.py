@@ -1,4 +1,5 @@
-"""Gates: every gate of a layer and direction per time step, saturation, and interventions (before / after).
+"""Gates: every gate of a layer and direction per time step under the sample's input (and target) strip, saturation,
+and interventions (before / after).
 
 The layer / direction and the sample are kept in the URL (gt_layer, gt_sample).
 """
@@ -21,6 +22,12 @@ run = messages.need_run("The Gates page")
 if run is None:
     st.stop()
 messages.run_banner(run)
+
+
+def strips(pool, b: int) -> dict:
+    """Sample b's input [T, D] (and its per-step target for sequence labelling) for the strips above the gates."""
+    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
+                feature_names=pool.feature_names, class_names=pool.class_names)
 
 
 def intervened(run, pool, layer_key: str, quantity: str, value: float, units, from_step: int, b: int):
@@ -71,7 +78,8 @@ with messages.guard("Gates"):
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}
-        fig = plots.gate_heatmaps(gates, record.valid[b], title=f"{layer}: gates of sample {b} per unit over time")
+        fig = plots.gate_heatmaps(gates, record.valid[b], **strips(pool, b),
+                                  title=f"{layer}: gates of sample {b} per unit over time")
         figures.figure(fig, key="gates_heatmaps")
         fig = plots.gate_saturation({g: record.quantities[g] for g in gate_names}, record.valid,
                                     title=f"{layer}: gate saturation over {batch} samples")
@@ -79,7 +87,7 @@ with messages.guard("Gates"):
     else:
         st.info("A SimpleRNN has no gates: h = activation([x_t, h] @ W + b). Here is its pre-activation instead.")
         fig = plots.state_heatmap(record.quantities["pre_activation"][b], record.valid[b], state_name="pre_activation",
-                                  title=f"{layer}: pre-activation of sample {b}")
+                                  **strips(pool, b), title=f"{layer}: pre-activation of sample {b}")
         figures.figure(fig, key="gates_preactivation")
 
 with messages.guard("Intervention"):

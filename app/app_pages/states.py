@@ -1,4 +1,5 @@
-"""States: h (and c) per unit over time, chosen units as lines, PCA trajectories, time-step and epoch sliders.
+"""States: h (and c) per unit over time under the sample's input (and target) strip, chosen units as lines, PCA
+trajectories coloured by time, label or target, time-step and epoch sliders.
 
 Every view choice is kept in the URL (st_layer, st_state, st_sample, st_units, st_dims, st_colour, st_n, st_step,
 st_epoch), so a shared link opens the same view.
@@ -27,29 +28,57 @@ def sample_label(pool, b: int) -> str:
     return text + ")"
 
 
+def strips(pool, b: int) -> dict:
+    """Sample b's input [T, D] (and its per-step target for sequence labelling) for the strips above a heatmap."""
+    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
+                feature_names=pool.feature_names, class_names=pool.class_names)
+
+
+def colourings(pool, batch: int) -> dict:
+    """'Colour by' option -> state_trajectories keyword arguments: class labels per sample or per step, or a
+    regression target (one option per output, up to 4) on a continuous scale."""
+    y = pool.y[:batch]
+    options = {"time": {}}
+    if pool.n_classes:  # a class per sequence [B] or per step [B, T]
+        options["label"] = dict(labels=y, class_names=pool.class_names or None)
+    elif y.ndim >= 2:  # numbers: [B, k] per sequence or [B, T, k] per step
+        k = y.shape[-1]
+        for i in range(min(k, 4)):
+            options["target" if k == 1 else f"target {i + 1}"] = dict(targets=y[..., i])
+    return options
+
+
 @st.fragment
-def trajectories(run_id, layer, quantity, source, values, valid, labels, can_label, basis_states) -> None:
+def trajectories(run_id, layer, quantity, source, values, valid, pool, basis_states) -> None:
     """The PCA panel: a fragment, so its own settings (dimensions, colour, samples, time step) rerun only it."""
     from rnnlab import plots
 
     with messages.guard("Trajectories"):
         batch, time_steps, _ = values.shape
+        options = colourings(pool, batch)
         c1, c2, c3, c4 = st.columns(4)
         dims = widgets.url_choice(c1.radio, "PCA dimensions", [2, 3], view="st_dims", key="states_dims", horizontal=True)
-        colour = widgets.url_choice(c2.radio, "Colour by", ["time", "label"] if can_label else ["time"], view="st_colour",
-                               key="states_colour", horizontal=True,
-                               help="Label: one colour per class (classification data only).")
-        shown = widgets.url_number(c3.slider, "Samples", 1, batch, min(batch, 24), view="st_n",
-                              key=f"states_n_samples_{batch}")
+        colour = widgets.url_choice(c2.radio, "Colour by", list(options), view="st_colour", key="states_colour",
+                                    horizontal=True,
+                                    help="label: one colour per class (per sequence, or per step for a label per "
+                                         "step); target: the regression target on a continuous scale.")
+        default = plots.default_samples(batch, time_steps)
+        shown = widgets.url_number(c3.slider, "Samples drawn", 1, batch, default, view="st_n",
+                                   key=f"states_n_samples_{batch}",
+                                   help="Trajectories drawn; the PCA axes are fitted on every sample either way.")
         step = widgets.url_number(c4.slider, "Up to time step", 0, time_steps - 1, time_steps - 1, view="st_step",
-                             key=f"states_step_{time_steps}",
-                             help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
+                                  key=f"states_step_{time_steps}",
+                                  help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
+        if default < batch:
+            st.caption(f"{default} of {batch} samples drawn by default: with {time_steps} steps each, more "
+                       "trajectories tangle into a knot. The PCA axes are fitted on all of them; move 'Samples "
+                       "drawn' to add more.")
         # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes
         basis = state.memo("pca", (run_id, layer, quantity, dims), lambda: plots.fit_pca(basis_states, dims))
         fig = plots.state_trajectories(
-            values[:shown], valid[:shown], labels[:shown] if colour == "label" else None, dims=dims, up_to_step=step,
-            basis=basis, state_name=quantity,
-            title=f"{layer}: {quantity} in PCA space, {shown} samples, steps 0..{step}"
+            values, valid, **options[colour], samples=shown, dims=dims, up_to_step=step, basis=basis,
+            state_name=quantity,
+            title=f"{layer}: {quantity} in PCA space, {shown} of {batch} samples, steps 0..{step}"
             + ("" if source == "final" else f", epoch {source}"),
         )
         figures.figure(fig, key="states_pca")
@@ -88,7 +117,7 @@ with messages.guard("States"):
 
     left, right = st.columns(2)
     with left:
-        fig = plots.state_heatmap(values[b], valid[b], state_name=quantity,
+        fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **strips(pool, b),
                                   title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
         figures.figure(fig, key="states_heatmap")
     with right:
@@ -101,7 +130,7 @@ with messages.guard("States"):
 
     st.subheader("Trajectories in state space")
     basis_source = final.layers[layer] if layer in final.layers else record
-    trajectories(run.run_id, layer, quantity, source, values, valid, pool.y, pool.task == "classification",
+    trajectories(run.run_id, layer, quantity, source, values, valid, pool,
                  basis_source.quantities[quantity][basis_source.valid])
 
     st.download_button("Download this layer's trace (CSV)", downloads.lazy(downloads.trace_csv, trace, layer),

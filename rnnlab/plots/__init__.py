@@ -17,10 +17,12 @@ Bad input raises :class:`PlotInputError` (a ``ValueError``) naming the argument,
 or value received and saying what was expected.
 """
 
+from .cell_steps import cell_step_chart
 from .gates import gate_heatmaps, gate_saturation, intervention_before_after
 from .gradients import gradient_norms, gradient_norms_side_by_side
 from .padding import dynamic_comparison, padding_grid
-from .states import PCABasis, fit_pca, pca_project, state_heatmap, state_trajectories, unit_lines
+from .pca import PCABasis, default_samples, fit_pca, pca_project, state_trajectories
+from .states import state_heatmap, unit_lines
 from .style import GATE_RANGES, PlotInputError, how_to_read
 from .style import HIGHLIGHT, OKABE_ITO, PADDING_GREY  # noqa: F401  (public constants outside __all__)
 from .training import training_curves, training_curves_overlay
@@ -35,6 +37,7 @@ __all__ = [
     "fit_pca",
     "pca_project",
     "state_trajectories",
+    "default_samples",
     "gate_heatmaps",
     "gate_saturation",
     "gradient_norms",
@@ -44,5 +47,6 @@ __all__ = [
     "training_curves",
     "training_curves_overlay",
     "intervention_before_after",
+    "cell_step_chart",
 ]
 

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import strips as strip_rows
 from .style import (
     DIVERGING_SCALE,
     GATE_RANGES,
@@ -41,12 +42,24 @@ def _check_gate_names(gates: Mapping, name: str) -> None:
         )
 
 
-def gate_heatmaps(gates: Mapping[str, object], valid=None, *, title: str | None = None) -> go.Figure:
-    """dict gate name -> [T, n] activations of one sample (+ valid [T]) -> one heatmap per gate.
+def gate_heatmaps(
+    gates: Mapping[str, object],
+    valid=None,
+    *,
+    title: str | None = None,
+    inputs=None,
+    targets=None,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+) -> go.Figure:
+    """dict gate name -> [T, n] activations of one sample (+ valid [T], inputs [T, D], targets [T] or [T, k])
+    -> one heatmap per gate.
 
     Subplots share the time axis. Sigmoid gates (input, forget, output, reset, update) use Viridis
     with a fixed 0..1 range; the tanh ``candidate`` uses RdBu with a fixed -1..1 range centred at 0.
-    Units on y, time on x; padded steps are NaN over a grey background.
+    Units on y, time on x; padded steps are NaN over a grey background. ``inputs`` (named by
+    ``feature_names``) and per-step ``targets`` (classes named by ``class_names``) are drawn as strips
+    above the gates on the same time axis (see :mod:`.strips`); the gates stay ``fig.data[:len(gates)]``.
     """
     _check_gate_names(gates, "gates")
     arrays = {g: _array(v, f"gates[{g!r}]", 2, "[T, n] (time, units)") for g, v in gates.items()}
@@ -55,15 +68,24 @@ def gate_heatmaps(gates: Mapping[str, object], valid=None, *, title: str | None 
         raise PlotInputError(f"gates must all have the same shape [T, n]; got shapes {shapes}")
     time_steps, n_units = next(iter(arrays.values())).shape
     mask = _mask(valid, "valid", (time_steps,), "[T] matching the gates' [T, n]")
+    strips = strip_rows.make_strips(inputs, targets, time_steps, mask, feature_names=feature_names,
+                                    class_names=class_names)
     names = list(arrays)
-    fig = make_subplots(
-        rows=len(names),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=min(0.08, 0.3 / len(names)),
-        subplot_titles=[f"{g} gate" if g != "candidate" else "candidate (tanh)" for g in names],
-    )
-    for row, gate in enumerate(names, start=1):
+    titles = [f"{g} gate" if g != "candidate" else "candidate (tanh)" for g in names]
+    rows = None
+    if strips:
+        fig, rows = strip_rows.strip_figure(strips, [190] * len(names), subplot_titles=titles)
+        gate_rows = rows.main
+    else:
+        fig = make_subplots(
+            rows=len(names),
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=min(0.08, 0.3 / len(names)),
+            subplot_titles=titles,
+        )
+        gate_rows = tuple(range(1, len(names) + 1))
+    for row, gate in zip(gate_rows, names):
         signed = GATE_RANGES[gate][0] < 0
         fig.add_trace(
             go.Heatmap(
@@ -80,19 +102,22 @@ def gate_heatmaps(gates: Mapping[str, object], valid=None, *, title: str | None 
         )
         fig.update_yaxes(title_text=UNIT_AXIS, showgrid=False, zeroline=False, row=row, col=1)
     fig.update_xaxes(showgrid=False, zeroline=False)
-    fig.update_xaxes(title_text=TIME_AXIS, row=len(names), col=1)
+    fig.update_xaxes(title_text=TIME_AXIS, row=gate_rows[-1], col=1)
+    strip_rows.add_strips(fig, strips, rows)
+    bottom, top = strip_rows.main_domain(fig, rows) if strips else (0.0, 1.0)
+    span = top - bottom
     fig.update_layout(
         plot_bgcolor=PADDING_GREY,
         coloraxis=dict(
             colorscale=SEQUENTIAL_SCALE, cmin=0.0, cmax=1.0,
-            colorbar=dict(title=dict(text="gate (0..1)"), len=0.45, y=1.0, yanchor="top"),
+            colorbar=dict(title=dict(text="gate (0..1)"), len=0.45 * span, y=top, yanchor="top"),
         ),
     )
     if "candidate" in names:
         fig.update_layout(
             coloraxis2=dict(
                 colorscale=DIVERGING_SCALE, cmin=-1.0, cmax=1.0, cmid=0.0,
-                colorbar=dict(title=dict(text="candidate"), len=0.45, y=0.0, yanchor="bottom"),
+                colorbar=dict(title=dict(text="candidate"), len=0.45 * span, y=bottom, yanchor="bottom"),
             )
         )
     reading = "Yellow = gate open (near 1), dark purple = closed (near 0); rows are units, columns time steps."
@@ -100,13 +125,16 @@ def gate_heatmaps(gates: Mapping[str, object], valid=None, *, title: str | None 
         reading += " Candidate (tanh): red < 0 < blue."
     if not mask.all():
         reading += " Grey columns are padded steps."
+    reading += strip_rows.strips_reading(strips)
+    height = max(320, 60 + 190 * len(names))
     return _finish(
         fig,
         chart="gate_heatmaps",
         title=title or "Gate activations per unit over time",
         reading=reading,
-        height=max(320, 60 + 190 * len(names)),
+        height=fig.layout.height if strips else height,
         gates=names,
+        **strip_rows.strips_meta(strips),
     )
 
 

@@ -1,15 +1,25 @@
-"""Gradient norms through time: one network, or two side by side."""
+"""Gradient norms through time: one network, or two side by side; a sample's input strip on top when given."""
 
 from __future__ import annotations
 
 import warnings
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import TIME_AXIS, PlotInputError, _array, _colour, _finish, _grey_padded_steps, _mask, _rgba
+from . import strips as strip_rows
+from .style import (
+    TIME_AXIS,
+    PlotInputError,
+    _array,
+    _colour,
+    _finish,
+    _grey_padded_steps,
+    _mask,
+    _rgba,
+)
 
 
 def _norm_arrays(norms, name: str) -> dict[str, np.ndarray]:
@@ -68,29 +78,80 @@ def _add_norm_traces(fig: go.Figure, arrays, mask: np.ndarray, colour_offset: in
         )
 
 
-def gradient_norms(norms, valid=None, *, title: str | None = None) -> go.Figure:
+def _sample(sample, batch: int, name: str = "sample") -> int | None:
+    if sample is None:
+        return None
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < batch:
+        raise PlotInputError(f"{name} must be an int sample index in [0, {batch}); got {sample!r}")
+    return int(sample)
+
+
+def _add_sample_lines(fig: go.Figure, arrays, mask: np.ndarray, sample: int, colour_offset: int = 0, **where) -> None:
+    """The chosen sample's own ||dL/dh_t|| per layer: a dotted line in the layer's colour (valid steps only)."""
+    for i, (layer, norms) in enumerate(arrays.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(norms.shape[1]), y=np.where(mask[sample], norms[sample], np.nan), mode="lines",
+                line=dict(color=_colour(i + colour_offset), width=1.5, dash="dot"), legendgroup=layer,
+                name=f"{layer}: sample {sample}",
+                hovertemplate=f"{layer}, sample {sample}<br>t=%{{x}}<br>||dL/dh_t||=%{{y:.3g}}<extra></extra>",
+            ),
+            **where,
+        )
+
+
+def gradient_norms(
+    norms,
+    valid=None,
+    *,
+    title: str | None = None,
+    sample: int | None = None,
+    inputs=None,
+    targets=None,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+) -> go.Figure:
     """dict layer name -> [B, T] gradient norms ||dL/dh_t|| (+ valid [B, T]) -> mean over time, log y.
 
     Per layer: a line for the mean over valid samples and a shaded 10th-90th percentile band
     (three traces per layer: upper bound, lower bound, mean). A bare [B, T] array is accepted as one
     layer. Steps where no sample is valid are blank with a grey band. Non-positive norms cannot sit
     on a log axis and are left out by plotly.
+
+    ``sample`` b adds b's own norms per layer as a dotted line (after the layers' traces); ``inputs``
+    [T, D] and per-step ``targets`` [T] / [T, k] (of that sample) are drawn as strips above the chart on
+    the same time axis (see :mod:`.strips`), masked by valid[b] when ``sample`` is given.
     """
     arrays = _norm_arrays(norms, "norms")
     batch, time_steps = next(iter(arrays.values())).shape
     mask = _mask(valid, "valid", (batch, time_steps), "[B, T] matching the norms")
-    fig = go.Figure()
-    _add_norm_traces(fig, arrays, mask)
-    _grey_padded_steps(fig, mask.any(axis=0))
-    fig.update_xaxes(title_text=TIME_AXIS)
-    fig.update_yaxes(title_text="||dL/dh_t|| (log scale)", type="log", exponentformat="power")
+    sample = _sample(sample, batch)
+    strip_mask = mask[sample] if sample is not None else np.ones(time_steps, bool)
+    strips = strip_rows.make_strips(inputs, targets, time_steps, strip_mask, feature_names=feature_names,
+                                    class_names=class_names)
+    rows = None
+    if strips:
+        fig, rows = strip_rows.strip_figure(strips, [380])
+        where = dict(row=rows.main[0], col=1)
+    else:
+        fig, where = go.Figure(), {}
+    _add_norm_traces(fig, arrays, mask, **where)
+    if sample is not None:
+        _add_sample_lines(fig, arrays, mask, sample, **where)
+    _grey_padded_steps(fig, mask.any(axis=0), **where)
+    strip_rows.add_strips(fig, strips, rows, grey_padding=True)
+    fig.update_xaxes(title_text=TIME_AXIS, **where)
+    fig.update_yaxes(title_text="||dL/dh_t|| (log scale)", type="log", exponentformat="power", **where)
     reading = (
         "How strongly the loss reaches back to each step: a line falling towards early t means "
         "vanishing gradients, rising means exploding; shaded = 10th-90th percentile over samples."
     )
+    if sample is not None:
+        reading += f" Dotted: sample {sample} alone."
+    reading += strip_rows.strips_reading(strips)
     return _finish(
         fig, chart="gradient_norms", title=title or "Gradient norm through time", reading=reading,
-        layers=list(arrays),
+        layers=list(arrays), sample=sample, **strip_rows.strips_meta(strips),
     )
 
 
@@ -103,11 +164,18 @@ def gradient_norms_side_by_side(
     left_valid=None,
     right_valid=None,
     title: str | None = None,
+    sample: int | None = None,
+    inputs=None,
+    targets=None,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> go.Figure:
     """Two dicts layer name -> [B, T] norms (+ valid [B, T] each) -> two panels sharing a log y axis.
 
     For comparing two models or layer kinds (e.g. SimpleRNN vs LSTM) on the same scale. Each side
-    may also be a bare [B, T] array; the sides may have different B and T.
+    may also be a bare [B, T] array; the sides may have different B and T. When both sides read the
+    same data, ``sample`` b adds b's own norms (dotted) on each side, and ``inputs`` [T, D] / ``targets``
+    [T] or [T, k] of that sample are drawn as strips above both panels on each panel's time axis.
     """
     sides = []
     for side, norms, valid, side_name in (
@@ -119,23 +187,47 @@ def gradient_norms_side_by_side(
         shape = next(iter(arrays.values())).shape
         mask = _mask(valid, f"{side}_valid", shape, f"[B, T] matching {side}")
         sides.append((arrays, mask))
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[left_name, right_name],
-                        horizontal_spacing=0.06)
+    sample = _sample(sample, min(m.shape[0] for _, m in sides))
+    side_strips = [
+        strip_rows.make_strips(
+            inputs, targets, mask.shape[1], mask[sample] if sample is not None else np.ones(mask.shape[1], bool),
+            feature_names=feature_names, class_names=class_names,
+        )
+        for _, mask in sides
+    ]
+    strips = side_strips[0]
+    rows = None
+    if strips:
+        fig, rows = strip_rows.strip_figure(strips, [380], cols=2, column_titles=[left_name, right_name],
+                                            shared_yaxes=True, horizontal_spacing=0.06)
+    else:
+        fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[left_name, right_name],
+                            horizontal_spacing=0.06)
+    row = 1  # the chart's own row: the bottom one, with strips or without
     offset = 0
     for col, (arrays, mask) in enumerate(sides, start=1):
-        _add_norm_traces(fig, arrays, mask, colour_offset=offset, row=1, col=col)
-        _grey_padded_steps(fig, mask.any(axis=0), row=1, col=col)
+        _add_norm_traces(fig, arrays, mask, colour_offset=offset, row=row, col=col)
+        if sample is not None:
+            _add_sample_lines(fig, arrays, mask, sample, colour_offset=offset, row=row, col=col)
+        _grey_padded_steps(fig, mask.any(axis=0), row=row, col=col)
         offset += len(arrays)
-        fig.update_xaxes(title_text=TIME_AXIS, row=1, col=col)
-    fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_yaxes(title_text="||dL/dh_t|| (log scale)", row=1, col=1)
+        fig.update_xaxes(title_text=TIME_AXIS, row=row, col=col)
+    for col, col_strips in enumerate(side_strips, start=1):
+        strip_rows.add_strips(fig, col_strips, rows, col=col, grey_padding=True)
+    fig.update_yaxes(type="log", exponentformat="power", row=row)
+    fig.update_yaxes(title_text="||dL/dh_t|| (log scale)", row=row, col=1)
     reading = (
         "Same log scale on both sides: the panel whose line stays flatter towards early t keeps "
         "gradients alive over longer spans."
     )
+    if sample is not None:
+        reading += f" Dotted: sample {sample} alone."
+    reading += strip_rows.strips_reading(strips)
     return _finish(
         fig,
         chart="gradient_norms_side_by_side",
         title=title or f"Gradient norm through time: {left_name} vs {right_name}",
         reading=reading,
+        sample=sample,
+        **strip_rows.strips_meta(strips),
     )

@@ -31,7 +31,8 @@ def test_states_page_heatmap_lines_and_pca(trained):
     at = go(trained, "states")
     assert_clean(at)
     heatmap = chart(at, "state_heatmap")
-    assert trace_types(heatmap) == ["heatmap"]
+    assert trace_types(heatmap) == ["heatmap", "heatmap"]  # the states, then the sample's input strip
+    assert heatmap["data"][1]["meta"] == {"strip": "input"}
     z = array(heatmap["data"][0]["z"])
     assert z.shape == (4, 50)  # units x time
     length = int(runs_of(at)[-1].data[1].lengths[0])
@@ -39,7 +40,7 @@ def test_states_page_heatmap_lines_and_pca(trained):
     lines = chart(at, "unit_lines")
     assert [t["name"] for t in lines["data"]] == ["unit 0", "unit 1", "unit 2", "unit 3"]
     pca = chart(at, "state_trajectories")
-    assert set(trace_types(pca)) == {"scatter"} and len(pca["data"]) == 16  # 16 held-out samples
+    assert set(trace_types(pca)) == {"scatter"} and len(pca["data"]) == 6  # 6 of 16 held-out samples: T=50 tangles
     assert "PC1" in pca["layout"]["xaxis"]["title"]["text"]
     readings = [c.value for c in at.caption if c.value.startswith("How to read it:")]
     assert len(readings) == 3  # one line under every chart
@@ -79,7 +80,7 @@ def test_gates_page_heatmaps_saturation_and_trace_csv(trained):
     at = go(trained, "gates")
     assert_clean(at)
     gates = chart(at, "gate_heatmaps")
-    assert [t["name"] for t in gates["data"]] == ["input", "forget", "output", "candidate"]
+    assert [t["name"] for t in gates["data"]] == ["input", "forget", "output", "candidate", "input strip"]
     assert gates["layout"]["meta"]["gates"] == ["input", "forget", "output", "candidate"]
     forget = array(gates["data"][1]["z"]).astype(float)
     length = int(runs_of(at)[-1].data[1].lengths[0])
@@ -152,7 +153,7 @@ def test_bidirectional_layer_shows_both_directions():
     layer_box = at.selectbox(key="gates_layer")
     assert [o.split(" ")[0] for o in layer_box.options] == ["BiRNN/fw", "BiRNN/bw"]
     layer_box.set_value("BiRNN/bw").run()
-    assert [t["name"] for t in chart(at, "gate_heatmaps")["data"]] == ["reset", "update", "candidate"]
+    assert [t["name"] for t in chart(at, "gate_heatmaps")["data"]] == ["reset", "update", "candidate", "input strip"]
 
 
 def test_sequence_labelling_and_simple_rnn_pages():

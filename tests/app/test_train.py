@@ -106,4 +106,4 @@ def test_two_sessions_do_not_see_each_other():
     assert spec_of(second).seed == 3 and spec_of(first).seed == 0
     go(first, "states")
     assert chart(first, "state_heatmap")
-    assert trace_types(chart(first, "state_heatmap")) == ["heatmap"]
+    assert trace_types(chart(first, "state_heatmap")) == ["heatmap", "heatmap"]  # states + the input strip

@@ -1,0 +1,86 @@
+"""The loaded lesson on this session's own runs: which trained runs belong to it, what its claim measures on
+them (rnnlab.experiments.lessons), and the view settings that open the lesson's view on that evidence."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import services, state
+
+#: The URL view settings (app/state.py VIEW_PARAMS) through which each lesson page preselects a Focus.
+FOCUS_VIEWS = {
+    "states.py": {"layer": "st_layer", "sample": "st_sample", "units": "st_units"},
+    "gates.py": {"layer": "gt_layer", "sample": "gt_sample"},
+    "padding.py": {},
+    "gradients.py": {},
+}
+
+
+#: The title each lesson page has in the app's navigation (for "Look here: the Gates page").
+PAGE_TITLES = {"states.py": "States", "gates.py": "Gates", "padding.py": "Padding lab", "gradients.py": "Gradients"}
+
+
+def current():
+    """The lesson loaded last (rnnlab.experiments.Lesson), or None."""
+    from rnnlab.experiments import lessons
+
+    key = state.lesson()
+    try:
+        return lessons.by_key(key) if key else None
+    except KeyError:  # an outdated link
+        return None
+
+
+def same_experiment(spec, preset) -> bool:
+    """Whether a run's spec is the preset's experiment: equal apart from the seed and the number of epochs
+    (a student who trains longer or tries another seed still runs the lesson)."""
+    return spec.replace(seed=preset.seed, epochs=preset.epochs) == preset
+
+
+def runs_of(lesson) -> dict:
+    """lesson -> {preset name: the latest session run of that preset}, for the lesson's preset and its companions."""
+    from rnnlab.experiments import PRESETS
+
+    names = [lesson.preset, *(preset for _, preset in lesson.also)]
+    found = {}
+    for run in state.session_runs():  # oldest first: the latest run of a preset wins
+        for name in names:
+            if same_experiment(run.spec, PRESETS[name]):
+                found[name] = run
+    return found
+
+
+def evidence(lesson):
+    """lesson -> rnnlab Evidence measured on this session's runs of it (once per set of runs), or None when the
+    lesson's own preset has no trained run yet."""
+    from rnnlab.experiments import evidence_for
+
+    runs = runs_of(lesson)
+    if lesson.preset not in runs:
+        return None
+    key = (lesson.key, tuple(sorted((name, run.run_id) for name, run in runs.items())))
+    with st.spinner("Measuring the lesson's claim on your model ..."):
+        return state.memo("lesson-evidence", key, lambda: evidence_for(lesson, runs))
+
+
+def focus_views(page: str, focus) -> dict[str, str]:
+    """A Focus (layer, sample, units) -> {view setting: value} for ``page``; a sample beyond the probe pool
+    (the first services.PROBE_SAMPLES test sequences the pages show) is left out."""
+    names = FOCUS_VIEWS.get(page, {})
+    if focus is None:
+        return {}
+    views = {}
+    if "layer" in names and focus.layer is not None:
+        views[names["layer"]] = str(focus.layer)
+    if "sample" in names and focus.sample is not None and 0 <= focus.sample < services.PROBE_SAMPLES:
+        views[names["sample"]] = str(int(focus.sample))
+    if "units" in names and focus.units:
+        views[names["units"]] = ",".join(str(int(u)) for u in focus.units)
+    return views
+
+
+def look_here(lesson, found) -> None:
+    """Open the lesson's page with the evidence's layer, sample and units preselected (through the URL views)."""
+    for name, value in focus_views(lesson.page, getattr(found, "focus", None)).items():
+        state.set_view(name, value, None)
+    st.switch_page(f"app_pages/{lesson.page}", query_params=state.url_params())
