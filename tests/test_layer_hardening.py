@@ -111,3 +111,17 @@ def test_a_huge_unit_count_is_refused_before_memory_is_spent():
         rnnlab.lstm(data(), 10**6)
     with pytest.raises(RnnlabError, match="`num_units` must be at most 8192"):
         rnnlab.BasicLSTMCell(10**6)
+
+
+def test_a_constant_seq_len_baked_into_a_model_must_fit_the_batch_it_runs_on():
+    inputs = rnnlab.input_data(shape=[None, 5, 2])
+    out = rnnlab.bidirectional_rnn(inputs, rnnlab.BasicLSTMCell(2), rnnlab.GRUCell(2), return_seq=True,
+                                   seq_len=np.array([1]))
+    with pytest.raises(RnnlabError, match=r"`seq_len` must hold one length per sample \[3\]; received shape \(1,\)"):
+        keras.Model(inputs, out).predict_on_batch(data())  # was a ReverseSequence shape error
+
+
+def test_input_data_refuses_a_dtype_the_layers_cannot_read():
+    with pytest.raises(RnnlabError, match="`dtype` must be a float dtype .*; received 'object'"):
+        rnnlab.input_data(shape=[None, 5, 2], dtype="object")  # was Keras's "Invalid dtype: object"
+    assert rnnlab.input_data(shape=[None, 5], dtype="int32").dtype == "int32"  # ids for an Embedding

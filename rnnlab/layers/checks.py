@@ -93,6 +93,10 @@ def check_seq_len(seq_len, x, argument="seq_len"):
     rank = seq_len.shape.rank if hasattr(seq_len.shape, "rank") else len(seq_len.shape)
     if rank is not None and rank != 1:
         raise RnnlabError(f"`{argument}` must be 1-D, one length per sample; received shape {tuple(seq_len.shape)}.")
+    if rank == 1 and batch is not None and seq_len.shape[0] is not None and seq_len.shape[0] != batch:
+        raise RnnlabError(
+            f"`{argument}` must hold one length per sample [{batch}]; received shape {tuple(seq_len.shape)}."
+        )
     if isinstance(seq_len, keras.KerasTensor):
         return seq_len
     lengths = tf.cast(seq_len, tf.int32)

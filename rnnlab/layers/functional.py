@@ -28,6 +28,16 @@ def input_data(shape=None, dtype="float32", name="InputData"):
         raise RnnlabError(
             f"`shape` must be a list like [None, timesteps, input_dim] (batch axis first); received {shape!r}."
         )
+    try:
+        dtype = getattr(dtype, "name", dtype)  # a tf.DType
+        dtype_name = np.dtype(dtype).name if dtype != "bfloat16" else dtype
+    except TypeError:
+        dtype_name = None
+    if dtype_name not in ("float16", "float32", "float64", "bfloat16", "int32", "int64"):
+        raise RnnlabError(
+            "`dtype` must be a float dtype for the recurrent layers ('float32', 'float16', 'float64', 'bfloat16'), "
+            f"or 'int32' / 'int64' for ids that an Embedding turns into vectors; received {dtype!r}."
+        )
     if shape[0] is not None:  # TFLearn: 'None' is added when missing
         shape = [None, *shape]
     for dim in shape[1:]:
