@@ -2,11 +2,13 @@
 and loaders for your own files (CSV, NPZ) with validation and padding diagnostics.
 
 What is where:
-    dataset      SequenceDataset, DataError, DataWarning, the limits (MAX_*), TASKS, SPLITS, write_npz
+    dataset      SequenceDataset, DataError, DataWarning, the limits (MAX_*), TASKS, SPLITS, write_npz,
+                 int64_labels
     generators   make_adding ... make_variable_length, to_prepadded, GENERATORS, generate, split_80_20
     shipped      the sample sets in sample_data/: SAMPLE_DATA_DIR, DatasetInfo, names, info, load, airline_series
     csv_format   load_csv (long CSV, one row per sequence and step)
-    npz_format   load_npz (x [N, T, D], y, optional lengths)
+    npz_format   load_npz (x [N, T, D], y, optional lengths) and the limits on each key it reads
+    npz_reader   NpzArchive: an .npz read without trusting it (zip directory, .npy headers, then data)
     checks       what both loaders share: source opening, size checks, label encoding, padding warnings
 """
 
@@ -14,6 +16,7 @@ from rnnlab.datasets.csv_format import load_csv
 from rnnlab.datasets.dataset import (
     MAX_FEATURES,
     MAX_FILE_BYTES,
+    MAX_CLASSES,
     MAX_INFERRED_CLASSES,
     MAX_SEQUENCES,
     MAX_TIME_STEPS,
@@ -51,6 +54,7 @@ __all__ = [
     "GENERATORS",
     "MAX_FEATURES",
     "MAX_FILE_BYTES",
+    "MAX_CLASSES",
     "MAX_INFERRED_CLASSES",
     "MAX_SEQUENCES",
     "MAX_TIME_STEPS",

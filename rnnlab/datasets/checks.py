@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnlab.datasets.dataset import (
+    MAX_CLASSES,
     MAX_FEATURES,
     MAX_FILE_BYTES,
     MAX_INFERRED_CLASSES,
@@ -20,6 +21,7 @@ from rnnlab.datasets.dataset import (
     TASKS,
     DataError,
     DataWarning,
+    int64_labels,
 )
 from rnnlab.padding import padding_report
 
@@ -72,27 +74,43 @@ def _check_size(n: int, t: int, d: int, name: str) -> None:
 
 
 def _encode_classes(
-    values: np.ndarray, declared: int | None = None, what: str = "labels"
+    values: np.ndarray, declared: int | None = None, what: str = "labels", where=None
 ) -> tuple[np.ndarray, int, tuple[str, ...]]:
     """[M] labels -> codes [M] int64, n_classes, class_names (empty when codes are the labels).
 
-    With ``declared`` (a file's n_classes) whole-number labels are taken as codes 0..declared-1.
+    Whole-number labels that include 0 (and none below) are the class codes themselves; other whole
+    numbers and text are numbered by their sorted distinct values. With ``declared`` (a file's n_classes)
+    whole-number labels are taken as codes 0..declared-1. More than MAX_CLASSES classes, or a whole
+    number int64 cannot hold exactly, raise DataError (``where(index)`` names the place of a bad value).
     """
     if values.dtype.kind in "biu" or (values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0)):
-        ints = values.astype(np.int64)
+        ints = int64_labels(values, what, where)
         if declared is not None:
+            if declared > MAX_CLASSES:
+                raise DataError(f"{what}: the file declares n_classes={declared}; at most MAX_CLASSES={MAX_CLASSES}.")
             if ints.min() < 0 or ints.max() >= declared:
                 raise DataError(
                     f"{what}: class codes must lie in 0..n_classes-1 = 0..{declared - 1}; received {ints.min()}..{ints.max()}."
                 )
             return ints, declared, ()
         if ints.min() >= 0 and (ints == 0).any():
-            return ints, int(ints.max()) + 1, ()
+            top = int(ints.max())
+            if top + 1 > MAX_CLASSES:
+                raise DataError(
+                    f"{what}: whole-number labels that include 0 are class codes, so labels 0..{top} make "
+                    f"{top + 1} classes; at most MAX_CLASSES={MAX_CLASSES}. Number the classes 0..K-1 with "
+                    f"K <= {MAX_CLASSES}, or name them with text (e.g. 'class {top}')."
+                )
+            return ints, top + 1, ()
         uniques, codes = np.unique(ints, return_inverse=True)
-        return codes.astype(np.int64), len(uniques), tuple(str(u) for u in uniques)
-    text = values.astype(str)
-    uniques, codes = np.unique(text, return_inverse=True)
-    return codes.astype(np.int64), len(uniques), tuple(str(u) for u in uniques)
+    else:
+        uniques, codes = np.unique(values.astype(str), return_inverse=True)
+    if len(uniques) > MAX_CLASSES:
+        raise DataError(
+            f"{what}: {len(uniques)} distinct labels make {len(uniques)} classes; at most MAX_CLASSES={MAX_CLASSES}. "
+            "For numbers to predict, use task='regression'."
+        )
+    return codes.astype(np.int64).reshape(-1), len(uniques), tuple(str(u) for u in uniques)
 
 
 def _is_class_like(values: np.ndarray) -> bool:

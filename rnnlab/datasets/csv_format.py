@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import os
 from typing import Sequence
 
 import numpy as np
@@ -18,11 +20,16 @@ from rnnlab.datasets.checks import (
     _source_name,
 )
 from rnnlab.datasets.dataset import (
+    MAX_FEATURES,
     MAX_SEQUENCES,
     MAX_TIME_STEPS,
     DataError,
     SequenceDataset,
 )
+
+MAX_ROWS = MAX_SEQUENCES * MAX_TIME_STEPS  # pandas stops reading one row after this
+MAX_HEADER_BYTES = 1 << 20
+MAX_COLUMNS = 2 * MAX_FEATURES + 2  # features, label columns (k regression targets), the id, the time step
 
 
 def load_csv(
@@ -67,8 +74,8 @@ def load_csv(
         raise DataError(f"{name}: column(s) {clash} cannot be both a feature and the id, time step or label.")
     if len(frame) == 0:
         raise DataError(f"{name}: the file has a header but no data rows; expected one row per (sequence, time step).")
-    if len(frame) > MAX_SEQUENCES * MAX_TIME_STEPS:
-        raise DataError(f"{name}: {len(frame)} rows is too large; at most {MAX_SEQUENCES * MAX_TIME_STEPS} rows.")
+    if len(frame) > MAX_ROWS:
+        raise DataError(f"{name}: more than {MAX_ROWS} rows is too large; at most MAX_SEQUENCES * MAX_TIME_STEPS = {MAX_ROWS}.")
 
     line = np.arange(len(frame)) + 2  # file line of each row (header is line 1)
     id_values = frame[id_column]
@@ -140,8 +147,9 @@ def load_csv(
 
 def _read_csv(source, name: str) -> pd.DataFrame:
     source = _open_source(source, name)
+    _check_header_width(source, name)
     try:
-        return pd.read_csv(source)
+        return pd.read_csv(source, nrows=MAX_ROWS + 1)  # one more: enough to say there are too many
     except pd.errors.EmptyDataError:
         raise DataError(f"{name}: the file is empty; expected a header row, then one row per (sequence, time step).") from None
     except pd.errors.ParserError as error:
@@ -151,6 +159,30 @@ def _read_csv(source, name: str) -> pd.DataFrame:
         ) from None
     except UnicodeDecodeError:
         raise DataError(f"{name}: not a text CSV file (could not decode it as UTF-8).") from None
+
+
+def _check_header_width(source, name: str) -> None:
+    """Counts the header row's fields from at most MAX_HEADER_BYTES, before pandas makes a column of each."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as stream:
+            line = stream.readline(MAX_HEADER_BYTES + 1)
+    elif hasattr(source, "seek") and (not hasattr(source, "seekable") or source.seekable()):
+        line = source.readline(MAX_HEADER_BYTES + 1)
+        source.seek(0)
+    else:
+        return  # a stream read once: pandas alone reads it
+    if len(line) > MAX_HEADER_BYTES:
+        raise DataError(
+            f"{name}: the header row is longer than MAX_HEADER_BYTES={MAX_HEADER_BYTES}; expected one line of "
+            "column names."
+        )
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    fields = next(csv.reader([text]), [])
+    if len(fields) > MAX_COLUMNS:
+        raise DataError(
+            f"{name}: the header row names {len(fields)} columns; at most {MAX_COLUMNS} (MAX_FEATURES="
+            f"{MAX_FEATURES} features, as many label columns, the id and the time step)."
+        )
 
 
 def _numeric_column(series: pd.Series, what: str, where, kind: str) -> np.ndarray:
@@ -190,13 +222,23 @@ def _fmt(value: float) -> str:
 
 
 def _label_values(series: pd.Series, what: str, where) -> np.ndarray:
-    """Label column -> float64 numbers if every value is one, else text; DataError on missing labels."""
+    """Label column [rows] -> int64 (integer columns, exact), float64 (other numbers) or text; DataError on
+    missing labels and on integers int64 cannot hold."""
     missing = np.flatnonzero(series.isna().to_numpy())
     if missing.size:
         row = int(missing[0])
         raise DataError(
             f"{what} is empty at {where(row)}; every row needs a label (repeat a sequence's label on each of its rows)."
         )
+    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy()  # int64 or uint64, kept exact (float64 would round above 2**53)
+        if values.dtype.kind == "u" and (values > np.iinfo(np.int64).max).any():
+            row = int(np.flatnonzero(values > np.iinfo(np.int64).max)[0])
+            raise DataError(
+                f"{what}, {where(row)}: value {int(values[row])} does not fit an int64 label exactly; "
+                "labels must be whole numbers in -2**63..2**63-1 (or text)."
+            )
+        return values.astype(np.int64)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=np.float64)
         infinite = np.flatnonzero(~np.isfinite(values))
@@ -249,7 +291,8 @@ def _csv_labels(frame, label_columns, task, order, sorted_codes, steps, starts, 
                 f"{name}: label column '{label_columns[0]}', {where(row)}: value {values[row]} is not a whole "
                 "number; class labels must be integers or names. For numbers use task='regression'."
             )
-        codes, n_classes, class_names = _encode_classes(values)
+        what = f"{name}: label column '{label_columns[0]}'"
+        codes, n_classes, class_names = _encode_classes(values, None, what, lambda i: f"{what}, {where(i[0])}")
         if task == "classification":
             return task, codes[order[starts]], n_classes, class_names  # [N]
         y = np.zeros((n, t), np.int64)
@@ -271,4 +314,6 @@ def _csv_labels(frame, label_columns, task, order, sorted_codes, steps, starts, 
 
 
 def _show(value) -> str:
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
     return _fmt(value) if isinstance(value, (float, np.floating)) else repr(value)

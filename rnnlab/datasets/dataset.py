@@ -14,7 +14,8 @@ Three ways in:
     datasets.load_csv / load_npz    your own data, validated; problems raise DataError, and
                                     all-zero real steps (which dynamic mode would cut) give warnings
 
-Limits for your own data (MAX_*): 20,000 sequences, 1,000 steps, 1,000 features, 50 million values.
+Limits for your own data (MAX_*): 20,000 sequences, 1,000 steps, 1,000 features, 50 million values,
+1,000 classes; the generators keep to them too.
 Generated data is identical for a seed (for a given NumPy version) and never has an all-zero real
 step, so TFLearn's inferred length equals ``lengths`` (the one exception is the set padded at the
 front on purpose, 'variable_length_prepadded').
@@ -47,6 +48,7 @@ MAX_TIME_STEPS = 1_000
 MAX_FEATURES = 1_000
 MAX_VALUES = 50_000_000  # N * T * D, 200 MB of float32
 MAX_FILE_BYTES = 200 * 1024 * 1024  # Streamlit's default upload limit
+MAX_CLASSES = 1_000  # classes per data set: label sets that would make more are refused
 MAX_INFERRED_CLASSES = 50  # more distinct whole-number labels than this: inferred as regression
 
 TASKS = ("classification", "regression", "sequence_labelling")
@@ -245,12 +247,37 @@ def write_npz(path_or_buffer, arrays: dict[str, np.ndarray]) -> None:
 def _checked_class_codes(y: np.ndarray, n_classes: int | None, what: str) -> tuple[np.ndarray, int]:
     if y.dtype.kind not in "biuf" or (y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0)):
         raise DataError(f"{what} must hold whole-number class codes; received dtype {y.dtype}.")
-    codes = y.astype(np.int64, copy=False)
+    codes = int64_labels(y, what)
     top = int(codes.max()) + 1 if codes.size else 0
     n_classes = top if n_classes is None else n_classes
+    if n_classes > MAX_CLASSES:
+        raise DataError(f"{what}: n_classes = {n_classes} classes is too many; at most MAX_CLASSES={MAX_CLASSES}.")
     if codes.size and (codes.min() < 0 or top > n_classes):
         raise DataError(
             f"{what} class codes must lie in 0..n_classes-1 = 0..{n_classes - 1}; "
             f"received {codes.min()}..{codes.max()}."
         )
     return codes, n_classes
+
+
+def int64_labels(values: np.ndarray, what: str, where=None) -> np.ndarray:
+    """[...] whole-number labels (bool, int, uint or float) -> [...] int64, the same values exactly.
+
+    A value int64 cannot hold exactly (1e20, 2.0**63 = float(2**63 - 1), uint64 above 2**63 - 1, inf, nan)
+    raises DataError naming it: ``where(index)`` says where it is (default ``what[i, j]``). Never wraps.
+    """
+    kind = values.dtype.kind
+    if kind in "bi":
+        return values.astype(np.int64, copy=False)
+    if kind == "u":
+        bad = values > np.iinfo(np.int64).max
+    else:
+        bad = ~((values >= -(2.0**63)) & (values < 2.0**63))  # also nan
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        place = where(index) if where is not None else f"{what}[{', '.join(map(str, index))}]"
+        raise DataError(
+            f"{place}: value {values[index].item()!r} does not fit an int64 class label exactly; class labels "
+            "must be whole numbers in -2**63..2**63-1 (or text)."
+        )
+    return values.astype(np.int64)

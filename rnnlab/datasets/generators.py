@@ -1,5 +1,9 @@
 """The seeded generators behind the synthetic sets (adding, copy memory, parity, sine, flip-flop,
-variable length), the GENERATORS table, generate() and the seeded 80/20 split."""
+variable length), the GENERATORS table, generate() and the seeded 80/20 split.
+
+Every option is range-checked before anything is drawn, so a generated set [N, T, D] keeps within the
+dataset limits (MAX_SEQUENCES, MAX_TIME_STEPS, MAX_FEATURES, MAX_VALUES, MAX_CLASSES); a value outside
+raises DataError naming the option, the value and the range."""
 
 from __future__ import annotations
 
@@ -8,7 +12,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rnnlab.datasets.dataset import DataError, SequenceDataset
+from rnnlab.datasets.dataset import (
+    MAX_FEATURES,
+    MAX_SEQUENCES,
+    MAX_TIME_STEPS,
+    MAX_VALUES,
+    DataError,
+    SequenceDataset,
+)
+
+MAX_NOISE_STD = 100.0  # make_sine: the waves have amplitude 0.5..1.5, so more noise is only noise
 
 
 def make_adding(
@@ -26,12 +39,10 @@ def make_adding(
     ``T`` fixes every length (the common benchmark uses T=50); otherwise lengths are uniform in
     min_length..max_length and sequences are zero-padded at the end to max_length.
     """
-    n = _positive_int(n_samples, "n_samples")
+    n, seed = _n_samples(n_samples), _seed(seed)
     if T is not None:
-        min_length = max_length = _positive_int(T, "T")
-    min_length, max_length = _positive_int(min_length, "min_length"), _positive_int(max_length, "max_length")
-    if min_length < 2 or min_length > max_length:
-        raise DataError(f"min_length must be >= 2 and <= max_length={max_length}; received {min_length}.")
+        min_length = max_length = _int_option(T, "T", 2, MAX_TIME_STEPS, "MAX_TIME_STEPS")
+    min_length, max_length = _lengths(min_length, max_length)
     rng = np.random.default_rng(seed)
     lengths = rng.integers(min_length, max_length + 1, size=n)  # [N]
     values = (1.0 - rng.random((n, max_length))).astype(np.float32)  # (0, 1]
@@ -68,11 +79,19 @@ def make_copy_memory(
     copy_length symbols, delay - 1 blanks, the delimiter, copy_length blanks. The target is blank
     (class 0) for delay + copy_length steps, then the symbols again (classes 1..n_symbols).
     """
-    n = _positive_int(n_samples, "n_samples")
-    delay, copy_length = _positive_int(delay, "delay"), _positive_int(copy_length, "copy_length")
-    n_symbols = _positive_int(n_symbols, "n_symbols")
-    rng = np.random.default_rng(seed)
+    n, seed = _n_samples(n_samples), _seed(seed)
+    steps = "so that T = delay + 2 * copy_length <= MAX_TIME_STEPS"
+    delay = _int_option(delay, "delay", 1, MAX_TIME_STEPS - 2, steps)
+    copy_length = _int_option(copy_length, "copy_length", 1, (MAX_TIME_STEPS - 1) // 2, steps)
+    n_symbols = _int_option(n_symbols, "n_symbols", 1, MAX_FEATURES - 2, "MAX_FEATURES - 2: D = n_symbols + 2")
     t = delay + 2 * copy_length
+    if t > MAX_TIME_STEPS:
+        raise DataError(
+            f"T = delay + 2 * copy_length must be at most MAX_TIME_STEPS={MAX_TIME_STEPS}; received delay={delay}, "
+            f"copy_length={copy_length}, T={t} (expected delay + 2 * copy_length in 3..{MAX_TIME_STEPS})."
+        )
+    _check_values(n, t, n_symbols + 2, "n_symbols + 2", f"T={t}, n_symbols={n_symbols}")
+    rng = np.random.default_rng(seed)
     symbols = rng.integers(1, n_symbols + 1, size=(n, copy_length))  # [N, copy_length]
     codes = np.zeros((n, t), np.int64)
     codes[:, :copy_length] = symbols
@@ -98,7 +117,7 @@ def make_parity(n_samples: int = 2000, T: int = 20, seed: int = 0) -> SequenceDa
     Bit 1 is written +1 and bit 0 is written -1 (so no step is all zeros); y[b, t] is the XOR of
     bits 0..t.
     """
-    n, t = _positive_int(n_samples, "n_samples"), _positive_int(T, "T")
+    n, t, seed = _n_samples(n_samples), _int_option(T, "T", 1, MAX_TIME_STEPS, "MAX_TIME_STEPS"), _seed(seed)
     rng = np.random.default_rng(seed)
     bits = rng.integers(0, 2, size=(n, t))  # [N, T]
     x = (2.0 * bits - 1.0).astype(np.float32)[..., None]
@@ -121,9 +140,8 @@ def make_sine(n_samples: int = 1000, T: int = 50, noise_std: float = 0.1, seed: 
     Amplitude uniform in 0.5..1.5, period uniform in 8..40 steps, phase uniform, Gaussian noise
     with std ``noise_std`` (which is also the floor of the achievable RMSE).
     """
-    n, t = _positive_int(n_samples, "n_samples"), _positive_int(T, "T")
-    if not noise_std >= 0:
-        raise DataError(f"noise_std must be >= 0; received {noise_std!r}.")
+    n, t, seed = _n_samples(n_samples), _int_option(T, "T", 1, MAX_TIME_STEPS, "MAX_TIME_STEPS"), _seed(seed)
+    noise_std = _number_option(noise_std, "noise_std", 0.0, MAX_NOISE_STD, low_open=False)
     rng = np.random.default_rng(seed)
     amplitude = rng.uniform(0.5, 1.5, size=(n, 1))
     period = rng.uniform(8.0, 40.0, size=(n, 1))
@@ -156,9 +174,15 @@ def make_flip_flop(
     ``constant_channel`` a last input channel of 1s keeps every real step non-zero (otherwise most
     steps are all zeros and dynamic mode would cut them).
     """
-    n, t, bits = _positive_int(n_samples, "n_samples"), _positive_int(T, "T"), _positive_int(n_bits, "n_bits")
-    if not 0 < pulse_prob <= 1:
-        raise DataError(f"pulse_prob must lie in (0, 1]; received {pulse_prob!r}.")
+    n, t, seed = _n_samples(n_samples), _int_option(T, "T", 1, MAX_TIME_STEPS, "MAX_TIME_STEPS"), _seed(seed)
+    bits = _int_option(n_bits, "n_bits", 1, MAX_FEATURES - 1, "MAX_FEATURES - 1: D = n_bits + 1")
+    pulse_prob = _number_option(pulse_prob, "pulse_prob", 0.0, 1.0, low_open=True)
+    if not isinstance(constant_channel, (bool, np.bool_)):
+        raise DataError(f"constant_channel must be True or False; received {constant_channel!r} (expected True or False).")
+    if constant_channel:
+        _check_values(n, t, bits + 1, "n_bits + 1", f"T={t}, n_bits={bits}")
+    else:
+        _check_values(n, t, bits, "n_bits", f"T={t}, n_bits={bits}")
     rng = np.random.default_rng(seed)
     pulse = rng.random((n, t, bits)) < pulse_prob  # [N, T, bits]
     pulses = np.where(pulse, rng.choice([-1.0, 1.0], size=(n, t, bits)), 0.0)
@@ -194,10 +218,8 @@ def make_variable_length(
     Start uniform in -1..1, steps normal with std 0.5. ``padding='post'`` zero-pads at the end
     (what dynamic mode expects), ``'pre'`` at the front (the same sequences; the pitfall).
     """
-    n = _positive_int(n_samples, "n_samples")
-    min_length, max_length = _positive_int(min_length, "min_length"), _positive_int(max_length, "max_length")
-    if min_length < 2 or min_length > max_length:
-        raise DataError(f"min_length must be >= 2 and <= max_length={max_length}; received {min_length}.")
+    n, seed = _n_samples(n_samples), _seed(seed)
+    min_length, max_length = _lengths(min_length, max_length)
     if padding not in ("post", "pre"):
         raise DataError(f"padding must be 'post' or 'pre'; received {padding!r}.")
     rng = np.random.default_rng(seed)
@@ -249,9 +271,9 @@ GENERATORS: dict[str, Callable[..., SequenceDataset]] = {
 
 def generate(name: str, n_samples: int = 1000, seed: int = 0, **params: Any) -> SequenceDataset:
     """name -> SequenceDataset [n_samples, T, D]: a fresh synthetic set of any size (not split)."""
-    if name not in GENERATORS:
+    if not isinstance(name, str) or name not in GENERATORS:
         raise DataError(f"name must be one of the synthetic sets {list(GENERATORS)}; received {name!r}.")
-    return GENERATORS[name](n_samples=n_samples, seed=seed, **params)
+    return GENERATORS[name](n_samples=_n_samples(n_samples), seed=seed, **params)
 
 
 def split_80_20(n_samples: int, seed: int = 0) -> np.ndarray:
@@ -267,7 +289,60 @@ def _never_exactly_zero(values: np.ndarray) -> np.ndarray:
     return np.where(values == 0, np.float32(1e-6), values).astype(np.float32)
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise DataError(f"{name} must be a positive int; received {value!r}.")
+def _int_option(value, name: str, low: int, high: int, limit: str = "") -> int:
+    """An int option in low..high (``limit`` names where high comes from), else DataError saying so."""
+    expected = f"(expected an int in {low}..{high}{f', {limit}' if limit else ''})"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise DataError(f"{name} must be an int; received {value!r}, a {type(value).__name__} {expected}.")
+    if value < 1:
+        raise DataError(f"{name} must be a positive int; received {value!r} {expected}.")
+    if value < low:
+        raise DataError(f"{name} must be at least {low}; received {value!r} {expected}.")
+    if value > high:
+        raise DataError(f"{name} must be at most {high}; received {value!r} {expected}.")
     return int(value)
+
+
+def _number_option(value, name: str, low: float, high: float, low_open: bool) -> float:
+    """A finite number option in [low, high] (or (low, high]), else DataError saying so."""
+    expected = f"(expected a number in {'(' if low_open else '['}{low:g}, {high:g}])"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DataError(f"{name} must be a number; received {value!r} {expected}.")
+    value = float(value)
+    if not np.isfinite(value):
+        raise DataError(f"{name} must be a finite number; received {value!r} {expected}.")
+    if value < low or (low_open and value == low):
+        raise DataError(f"{name} must be {'more than' if low_open else 'at least'} {low:g}; received {value!r} {expected}.")
+    if value > high:
+        raise DataError(f"{name} must be at most {high:g}; received {value!r} {expected}.")
+    return value
+
+
+def _n_samples(value) -> int:
+    return _int_option(value, "n_samples", 1, MAX_SEQUENCES, "MAX_SEQUENCES")
+
+
+def _seed(value):
+    """None (fresh randomness) or an int >= 0, as numpy's default_rng takes it."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise DataError(f"seed must be None or an int >= 0; received {value!r} (expected None or an int >= 0).")
+    return int(value)
+
+
+def _lengths(min_length, max_length) -> tuple[int, int]:
+    """min_length, max_length in 2..MAX_TIME_STEPS with min_length <= max_length."""
+    max_length = _int_option(max_length, "max_length", 2, MAX_TIME_STEPS, "MAX_TIME_STEPS")
+    min_length = _int_option(min_length, "min_length", 2, max_length, "max_length")
+    return min_length, max_length
+
+
+def _check_values(n: int, t: int, d: int, d_is: str, option: str) -> None:
+    """N * T * D within MAX_VALUES, else DataError naming the options that set them."""
+    if n * t * d > MAX_VALUES:
+        raise DataError(
+            f"n_samples * T * D = {n} * {t} * {d} = {n * t * d} values is too many (D = {d_is}); received "
+            f"n_samples={n}, {option} (expected at most MAX_VALUES={MAX_VALUES} values: fewer samples, steps or "
+            "channels)."
+        )

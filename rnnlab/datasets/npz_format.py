@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
-
 import numpy as np
 
 from rnnlab.datasets.checks import (
@@ -16,7 +14,31 @@ from rnnlab.datasets.checks import (
     _padding_warnings,
     _source_name,
 )
-from rnnlab.datasets.dataset import TASKS, DataError, SequenceDataset
+from rnnlab.datasets.dataset import (
+    MAX_CLASSES,
+    MAX_FEATURES,
+    MAX_SEQUENCES,
+    MAX_VALUES,
+    TASKS,
+    DataError,
+    SequenceDataset,
+)
+from rnnlab.datasets.npz_reader import NpyHeader, NpzArchive
+
+MAX_ARRAY_BYTES = 8 * MAX_VALUES  # x or y as float64 at MAX_VALUES values
+_NAMES_BYTES = 64 << 20
+# the keys load_npz reads -> (at most this many values, that limit's name, at most this many bytes)
+_READ = {
+    "x": (MAX_VALUES, "MAX_VALUES", MAX_ARRAY_BYTES),
+    "y": (MAX_VALUES, "MAX_VALUES", MAX_ARRAY_BYTES),
+    "lengths": (MAX_SEQUENCES, "MAX_SEQUENCES", 8 * MAX_SEQUENCES),
+    "sequence_ids": (MAX_SEQUENCES, "MAX_SEQUENCES", _NAMES_BYTES),
+    "feature_names": (MAX_FEATURES, "MAX_FEATURES", _NAMES_BYTES),
+    "class_names": (MAX_CLASSES, "MAX_CLASSES", _NAMES_BYTES),
+    "task": (1, "one value", 4096),
+    "n_classes": (1, "one value", 8),
+}
+_SCALAR_KEYS = ("task", "n_classes")
 
 
 def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
@@ -30,10 +52,10 @@ def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
     """
     name = _source_name(path_or_buffer, "uploaded.npz")
     task = _checked_task(task)
-    arrays = _read_npz(path_or_buffer, name)
+    arrays, keys = _read_npz(path_or_buffer, name)
     for key in ("x", "y"):
         if key not in arrays:
-            raise DataError(f"{name}: no array '{key}'; the file has {sorted(arrays)}. Expected x [N, T, D] and y.")
+            raise DataError(f"{name}: no array '{key}'; the file has {sorted(keys)}. Expected x [N, T, D] and y.")
     x, y = arrays["x"], arrays["y"]
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: x has dtype {x.dtype}; expected numbers.")
@@ -110,26 +132,42 @@ def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
     )
 
 
-def _read_npz(source, name: str) -> dict[str, np.ndarray]:
+def _read_npz(source, name: str) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
+    """-> (the arrays load_npz uses, every key in the file). Headers first: nothing is decompressed until
+    each wanted member's declared shape and dtype are within _READ's limits; other keys are never opened."""
     source = _open_source(source, name)
-    try:
-        loaded = np.load(source, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{name}: not a readable .npz archive ({error}); expected arrays 'x' and 'y'.") from None
-    if isinstance(loaded, np.ndarray):
-        raise DataError(f"{name}: a single .npy array, shape {loaded.shape}; expected an .npz archive with 'x' and 'y'.")
-    arrays = {}
-    with loaded:
-        for key in loaded.files:
-            try:
-                arrays[key] = loaded[key]
-            except ValueError:
-                raise DataError(
-                    f"{name}: array '{key}' holds Python objects (ragged sequences of different lengths?). "
-                    "Save x as one [N, T, D] number array, zero-padded at the end, with the true lengths in "
-                    "'lengths'."
-                ) from None
-    return arrays
+    with NpzArchive(source, name) as archive:
+        headers = {}
+        for key in _READ:
+            if key not in archive.keys:
+                continue
+            header = archive.header(key)
+            if key in _SCALAR_KEYS and (header.shape != () or (key == "n_classes" and header.dtype.kind not in "iu")):
+                continue  # load_npz uses task / n_classes only as 0-d hints: anything else is ignored unread
+            _check_declared(header, name)
+            headers[key] = header
+        return {key: archive.read(key) for key in headers}, archive.keys
+
+
+def _check_declared(header: NpyHeader, name: str) -> None:
+    """Refuses a member whose .npy header declares a dtype or size load_npz cannot use (before reading it)."""
+    key, max_values, limit_name, max_bytes = header.key, *_READ[header.key]
+    if key == "x":
+        if header.dtype.kind not in "biuf":
+            raise DataError(f"{name}: x has dtype {header.dtype}; expected numbers.")
+        if len(header.shape) == 3:
+            _check_size(*header.shape, f"{name}: array 'x' ({header.describe()})")
+    if key == "y" and header.dtype.kind not in "biufUS":
+        raise DataError(f"{name}: y has dtype {header.dtype}; expected numbers or text labels.")
+    if header.n_values > max_values:
+        raise DataError(
+            f"{name}: array '{key}' declares {header.describe()} = {header.n_values} values; "
+            f"at most {limit_name}={max_values}."
+        )
+    if header.data_bytes > max_bytes:
+        raise DataError(
+            f"{name}: array '{key}' declares {header.describe()} = {header.data_bytes} bytes; at most {max_bytes} bytes."
+        )
 
 
 def _checked_lengths(lengths: np.ndarray, n: int, t: int, name: str) -> np.ndarray:
@@ -182,7 +220,9 @@ def _npz_labels(y, task, lengths, t, name, ids, declared=None):
         if kind == "f" and not np.all(np.mod(y, 1) == 0):
             b = int(np.flatnonzero(np.mod(y, 1) != 0)[0])
             raise DataError(f"{name}: y[{b}] = {y[b]} is not a whole number; classification needs integer or text labels.")
-        codes, n_classes, class_names = _encode_classes(y, declared, f"{name}: y")
+        codes, n_classes, class_names = _encode_classes(
+            y, declared, f"{name}: y", lambda i: f"{name}: y[{i[0]}] (sequence '{ids[i[0]]}')"
+        )
         return task, codes, n_classes, class_names
     if task == "regression":
         if kind in "US":
@@ -196,7 +236,13 @@ def _npz_labels(y, task, lengths, t, name, ids, declared=None):
         )
     valid = np.arange(t)[None, :] < lengths[:, None]  # [N, T]
     if y.ndim == 2 and (discrete or np.all(np.mod(y[valid], 1) == 0)) and _is_class_like(y[valid]):
-        codes, n_classes, class_names = _encode_classes(y[valid], declared, f"{name}: y")
+        steps = np.argwhere(valid)  # [M, 2]: (sequence, step) of each real step
+
+        def where(i):
+            b, s = (int(v) for v in steps[i[0]])
+            return f"{name}: y[{b}, {s}] (sequence '{ids[b]}', step {s})"
+
+        codes, n_classes, class_names = _encode_classes(y[valid], declared, f"{name}: y", where)
         full = np.zeros(y.shape, np.int64)
         full[valid] = codes  # padded steps get class 0
         return task, full, n_classes, class_names

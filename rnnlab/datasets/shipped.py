@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlab.datasets.dataset import SPLITS, DataError, SequenceDataset
+from rnnlab.datasets.generators import _seed
 
 SAMPLE_DATA_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -184,6 +185,7 @@ def load(name: str, split: str = "train", n_samples: int | None = None, seed: in
     _checked_name(name)
     if split not in SPLITS:
         raise DataError(f"split must be one of {SPLITS}; received {split!r}.")
+    seed = _seed(seed)
     arrays = _read_shipped(name)
     chosen = np.arange(arrays["x"].shape[0])
     if split != "all":
