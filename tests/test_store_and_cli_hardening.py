@@ -98,3 +98,15 @@ def test_a_cli_memory_error_is_one_line_and_exit_code_2(monkeypatch, tmp_path, c
     assert cli.main(["runs", "--runs-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "out of memory" in err[0]
+
+
+def test_a_generated_set_larger_than_the_data_limit_is_refused_by_the_spec():
+    from rnnlab import datasets
+
+    spec = SPEC.replace(dataset="adding", dataset_options={"n_samples": 18_000, "n_test": 4_000, "T": 20},
+                        layers=(LayerSpec("lstm", 3),))
+    with pytest.raises(SpecError, match=rf"n_samples \+ n_test sequences, at most {datasets.MAX_SEQUENCES}; "
+                                        r"received 18000 \+ 4000 = 22000"):
+        spec.validate()
+    with pytest.raises(SpecError, match=r"dataset_options.n_samples: expected a whole number in 1\.\.20000"):
+        SPEC.replace(dataset_options={"n_samples": 10**6}).validate()

@@ -91,12 +91,14 @@ def validate(spec: ExperimentSpec, dataset_info=None, *, check_dataset: bool = T
 
 
 def _validate_dataset_options(spec: ExperimentSpec):
+    from rnnlab import datasets
+
     options = spec.dataset_options
     if not isinstance(options, dict):
         raise SpecError("dataset_options", f"expected a dict; received {_received(options)}.")
     for key in ("n_samples", "n_test"):
         if key in options and options[key] is not None:
-            _check_int(options[key], f"dataset_options.{key}", 1, 10**6)
+            _check_int(options[key], f"dataset_options.{key}", 1, datasets.MAX_SEQUENCES)
     if "data_seed" in options:
         _check_int(options["data_seed"], "dataset_options.data_seed", 0, MAX_SEED)
     for key in ("generate", "standardize"):
@@ -105,8 +107,6 @@ def _validate_dataset_options(spec: ExperimentSpec):
     params = [k for k in options if k not in DATA_OPTION_KEYS]
     if not params and not options.get("generate"):
         return
-    from rnnlab import datasets
-
     if spec.dataset not in datasets.GENERATORS:
         bad = params[0] if params else "generate"
         raise SpecError(
@@ -122,6 +122,14 @@ def _validate_dataset_options(spec: ExperimentSpec):
                 f"not an argument of the {spec.dataset!r} generator; expected one of "
                 f"{list(DATA_OPTION_KEYS) + allowed}.",
             )
+    n_train = options.get("n_samples") or 1000  # as data_plan counts a generated set
+    n_test = options.get("n_test") or max(1, n_train // 4)
+    if n_train + n_test > datasets.MAX_SEQUENCES:
+        raise SpecError(
+            "dataset_options.n_samples",
+            f"a generated set holds n_samples + n_test sequences, at most {datasets.MAX_SEQUENCES}; received "
+            f"{n_train} + {n_test} = {n_train + n_test}.",
+        )
 
 
 def _check_choice(value, name, choices):
