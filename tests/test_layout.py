@@ -30,7 +30,7 @@ ALLOWED = {
     "probes": {"errors", "_tensorflow", "padding", "layers", "rnnlab"},
     "datasets": {"errors", "padding"},
     "plots": set(),
-    "experiments": {"errors", "_tensorflow", "padding", "layers", "probes", "datasets", "rnnlab"},
+    "experiments": {"errors", "_tensorflow", "padding", "layers", "probes", "datasets", "plots", "rnnlab"},
     "cli": {"errors", "_tensorflow", "padding", "layers", "probes", "datasets", "experiments", "rnnlab"},
     "__init__": {"errors", "_tensorflow", "layers", "probes"},
 }

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app import state
-from app.session import experiment, lessons
+from app.session import experiment, lesson_runs
 from app.ui import figures, messages, widgets
 from app.ui import layer_docs as docs
 
@@ -53,10 +53,10 @@ def norms_at_init(spec_json: str, kind: str, x: np.ndarray, y: np.ndarray, n_cla
 def lesson_pair():
     """-> (lesson, [latest run of the lesson's preset, of its companion] with None where untrained), or
     (None, None) when the loaded lesson (if any) has no companion preset to compare with."""
-    lesson = lessons.current()
+    lesson = lesson_runs.current()
     if lesson is None or not lesson.also:
         return None, None
-    found = lessons.runs_of(lesson)
+    found = lesson_runs.runs_of(lesson)
     return lesson, [found.get(lesson.preset), found.get(lesson.also[0][1])]
 
 

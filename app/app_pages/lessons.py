@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from rnnlab.experiments import lessons
-from app.session import jobs, training
+from app import state
+from app.session import jobs, lesson_runs, training
 from app.ui import messages
+from rnnlab.experiments import lessons
 
 st.title("rnnlab: recurrent networks with every gate visible")
 st.markdown(
@@ -24,13 +25,23 @@ with messages.guard("Lessons"):
             st.markdown(lesson.look_for)
             spec = PRESETS[lesson.preset]
             st.caption(f"{PRESET_DESCRIPTIONS.get(lesson.preset, '')} `{spec.describe()}`, {spec.epochs} epochs.")
-            left, right, extra = st.columns([1, 1.4, 1.6])
-            load = left.button("Load", key=f"lessons_load_{lesson.key}")
-            train = right.button("Load and train", key=f"lessons_train_{lesson.key}", type="primary")
-            other = None
-            for label, preset in lesson.also:
-                if extra.button(label, key=f"lessons_{preset}"):
-                    other = preset
+            with messages.guard(f"The lesson's evidence on your model ({lesson.title})"):
+                found = lesson_runs.evidence(lesson)  # None until this session has trained the lesson
+                if found is not None:
+                    st.markdown("**What your model shows:**")
+                    messages.evidence(found)
+                    page = lesson_runs.PAGE_TITLES.get(lesson.page, lesson.page)
+                    if st.button(f"Look here: the {page} page", key=f"lessons_look_{lesson.key}",
+                                 icon=":material/arrow_forward:"):
+                        state.set_lesson(lesson.key)
+                        lesson_runs.look_here(lesson, found)
+            with st.container(horizontal=True, gap="small"):  # buttons whole, on a second row when narrow
+                load = st.button("Load", key=f"lessons_load_{lesson.key}")
+                train = st.button("Load and train", key=f"lessons_train_{lesson.key}", type="primary")
+                other = None
+                for label, preset in lesson.also:
+                    if st.button(label, key=f"lessons_{preset}"):
+                        other = preset
             if load or train or other:
                 training.load_preset(other or lesson.preset, lesson.key, train=train)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import state
-from app.session import experiment, jobs, run_store, training
+from app.session import experiment, jobs, lesson_runs, run_store, training
 from app.ui import downloads, figures, messages
 from app.ui import layer_docs as docs
 
@@ -50,6 +50,11 @@ def live() -> None:
     if job is None:
         return
     progress = job.progress()
+    if progress.status == "queued":
+        running, _ = job.slots.counts()
+        st.progress(0.0, text=f"Waiting for a free training slot: number {progress.place or 1} in line "
+                              f"({running} of {job.slots.capacity} trainings running on this server).")
+        return
     text = f"epoch {progress.epochs_done} of {progress.epochs_total}"
     if progress.status == "running":
         if progress.n_batches:
@@ -61,7 +66,8 @@ def live() -> None:
     text += f", {progress.seconds:.1f} s"
     st.progress(progress.fraction, text=text)
     if progress.rows:
-        fig = plots.training_curves(progress.history(), title=f"Training curves: {job.label}")
+        fig = plots.training_curves(progress.history(), title=f"Training curves: {job.label}",
+                                    baseline=experiment.job_baseline(job))
         figures.figure(fig, key="train_curves")
     elif progress.status == "running":
         st.caption("The curves appear after the first epoch.")
@@ -114,6 +120,23 @@ def result(run) -> None:
         st.rerun()
 
 
+def lesson_outcome(run) -> None:
+    """When the run belongs to the loaded lesson: what the lesson's claim measures on it, and a button to its view."""
+    lesson = lesson_runs.current()
+    if lesson is None or all(r is not run for r in lesson_runs.runs_of(lesson).values()):
+        return
+    found = lesson_runs.evidence(lesson)
+    if found is None:
+        return
+    st.subheader(f"Lesson: {lesson.title}")
+    messages.evidence(found)
+    title = lesson_runs.PAGE_TITLES.get(lesson.page, lesson.page)
+    if st.button(f"Look here: the {title} page", type="primary", key="train_look_here",
+                 icon=":material/arrow_forward:", help="Opens the lesson's view on this run, with the layer, "
+                 "sample and units the evidence is about preselected."):
+        lesson_runs.look_here(lesson, found)
+
+
 spec = state.spec()
 job = state.training_job()
 running = job is not None and not job.finished
@@ -148,6 +171,10 @@ with messages.guard("Progress"):
         outcome(job, state.current_run())
 
 run = state.current_run()
+with messages.guard("Lesson"):
+    if run is not None:
+        lesson_outcome(run)
+
 with messages.guard("Result"):
     if run is not None:
         result(run)

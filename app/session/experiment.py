@@ -86,6 +86,16 @@ def run_baseline(run) -> dict:
     return state.memo("baseline", run.run_id, compute)
 
 
+def job_baseline(job) -> dict | None:
+    """A training job -> the trivial predictor's test numbers (shared with run_baseline of the run it becomes),
+    or None when its data is not yet split."""
+    from rnnlab.experiments import baseline
+
+    if not (isinstance(job.data, tuple) and len(job.data) == 2):
+        return None
+    return state.memo("baseline", job.job_id, lambda: baseline(*job.data))
+
+
 def run_verdict(run):
     """A run -> rnnlab.experiments.Verdict: did its test loss beat the trivial predictor's?"""
     from rnnlab.experiments import against_baseline

@@ -3,7 +3,9 @@
     from rnnlab.experiments import ExperimentSpec, LayerSpec, PRESETS, build_model, load_data, train, RunStore
 """
 
+from rnnlab.experiments.claims import Evidence, Focus
 from rnnlab.experiments.data import data_plan, load_data, standardize
+from rnnlab.experiments.lessons import LESSONS, Lesson, evidence_for
 from rnnlab.experiments.model import build_model, head_for, make_optimizer
 from rnnlab.experiments.presets import PRESET_DESCRIPTIONS, PRESETS
 from rnnlab.experiments.runs import Run, RunNotFound, RunStore, new_run_id
@@ -42,6 +44,11 @@ from rnnlab.experiments.training import (
 )
 
 __all__ = [
+    "Evidence",
+    "Focus",
+    "LESSONS",
+    "Lesson",
+    "evidence_for",
     "Verdict",
     "against_baseline",
     "data_plan",

@@ -6,7 +6,7 @@
 - a training that does not beat the trivial predictor ends in a warning that says so, not a green "Trained".
 """
 
-from apptools import JOB_KEY, assert_clean, go, new_app, runs_of, spec_of, tiny_spec, train, wait_training
+from apptools import JOB_KEY, assert_clean, chart, go, new_app, runs_of, spec_of, tiny_spec, train, wait_training
 
 from rnnlab.experiments import baseline, load_data
 
@@ -72,3 +72,5 @@ def test_a_run_that_beats_the_trivial_predictor_says_by_how_much():
     base = baseline(train_data, test_data)["loss"]
     assert run.final_metrics["val_loss"] < base  # the premise, measured
     assert any(f"{base / run.final_metrics['val_loss']:.4g}x below" in s.value for s in at.success)
+    curves = chart(at, "training_curves")  # the trivial predictor drawn where the curves must go below it
+    assert abs(curves["layout"]["meta"]["baseline"]["loss"] - base) < 1e-9

@@ -122,7 +122,7 @@ def test_parity_strips_show_the_target_and_points_take_their_steps_label():
 @pytest.fixture
 def tiny_adding(monkeypatch):
     """The adding lesson's two presets with a tiny budget (64 sequences, 1 epoch), so they train in seconds; a run
-    belongs to a preset when its spec equals the preset's apart from seed and epochs (app/session/lessons.py)."""
+    belongs to a preset when its spec equals the preset's apart from seed and epochs (app/session/lesson_runs.py)."""
     for name in ("adding_lstm", "adding_simple_rnn"):
         spec = PRESETS[name]
         monkeypatch.setitem(PRESETS, name, spec.replace(

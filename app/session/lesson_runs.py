@@ -51,12 +51,13 @@ def runs_of(lesson) -> dict:
 
 
 def evidence(lesson):
-    """lesson -> rnnlab Evidence measured on this session's runs of it (once per set of runs), or None when the
-    lesson's own preset has no trained run yet."""
+    """lesson -> rnnlab Evidence measured on this session's runs of it (once per set of runs), or None when none
+    of the lesson's presets has a trained run yet (with only a companion trained, the evidence says what is
+    missing)."""
     from rnnlab.experiments import evidence_for
 
     runs = runs_of(lesson)
-    if lesson.preset not in runs:
+    if not runs:
         return None
     key = (lesson.key, tuple(sorted((name, run.run_id) for name, run in runs.items())))
     with st.spinner("Measuring the lesson's claim on your model ..."):
