@@ -3,8 +3,9 @@
 A TrainingJob runs ``rnnlab.experiments.train`` in a worker thread, so the page stays responsive, the Stop
 button reaches it (``stop_flag``), and switching pages does not kill it. Its callback records every batch and
 epoch under a lock; the Train page's fragment reads ``progress()`` twice a second and redraws the progress bar
-and the curves. The job object lives in this session's st.session_state (via app/state.py): nothing here is
-module-level mutable state, and no Streamlit call happens in the worker thread.
+and the curves. The job object lives in this session's st.session_state (via app/state.py); the only state shared
+between sessions is the server's training slots (app/session/slots.py: how many trainings run at once, the others
+wait in line), and no Streamlit call happens in the worker thread.
 
 A training never outlives its browser session. Streamlit has no public "session ended" callback, so the job's
 stop_flag (checked by ``rnnlab.experiments.train`` between batches) also asks:
@@ -32,6 +33,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from app.errors import error_message
+from app.session.slots import SERVER_SLOTS, TrainingSlots
 
 log = logging.getLogger("rnnlab.app")
 
@@ -79,7 +81,7 @@ def session_probe() -> Callable[[], bool] | None:
 class Progress:
     """A consistent copy of a job's state for drawing: epochs [rows] of logs, the batch position, the end."""
 
-    status: str  # 'running' | 'done' | 'stopped' | 'diverged' | 'failed'
+    status: str  # 'queued' | 'running' | 'done' | 'stopped' | 'diverged' | 'failed'
     epochs_total: int
     epochs_done: int
     batch: int
@@ -88,10 +90,13 @@ class Progress:
     last_batch_loss: float | None
     seconds: float
     message: str
+    place: int | None = None  # queued: 1 = next in line for a training slot
 
     @property
     def fraction(self) -> float:
         """0..1 through the whole training (epochs and the batches of the current one)."""
+        if self.status == "queued":
+            return 0.0
         if self.status != "running":
             return 1.0 if self.status == "done" else min(1.0, self.epochs_done / max(self.epochs_total, 1))
         within = self.batch / self.n_batches if self.n_batches else 0.0
@@ -134,10 +139,12 @@ class TrainingJob:
 
     def __init__(self, spec, data, *, label: str, snapshot_epochs=(), strategy=None,
                  alive: Callable[[], bool] | None = None, max_seconds: float | None = MAX_TRAINING_S,
-                 grace_seconds: float = SESSION_GONE_GRACE_S, clock: Callable[[], float] = time.monotonic):
+                 grace_seconds: float = SESSION_GONE_GRACE_S, clock: Callable[[], float] = time.monotonic,
+                 slots: TrainingSlots | None = SERVER_SLOTS):
         """``alive``: is the starting browser session still there (see session_probe; None: not watched).
-        ``max_seconds``: stop after this long (None: no limit). ``grace_seconds``: how long ``alive`` may say
-        False before the job stops. ``clock``: seconds, monotonic (tests pass a fake one)."""
+        ``max_seconds``: stop after this long training (None: no limit; waiting for a slot does not count).
+        ``grace_seconds``: how long ``alive`` may say False before the job stops. ``clock``: seconds, monotonic
+        (tests pass a fake one). ``slots``: the server's training slots to wait for (None: start at once)."""
         self.job_id = uuid.uuid4().hex[:8]
         self.spec = spec
         self.data = data  # (train, test) SequenceDatasets, or one dataset to split
@@ -163,6 +170,8 @@ class TrainingJob:
         self._started = time.perf_counter()
         self._ended: float | None = None
         self._done = threading.Event()
+        self.slots = slots
+        self._queued = False  # True while the worker waits in line for a training slot
         self._thread = threading.Thread(target=self._run, name=f"rnnlab-train-{self.job_id}", daemon=True)
 
     # -- control
@@ -186,7 +195,7 @@ class TrainingJob:
         if self._stop.is_set():
             return True
         now = self._clock()
-        if self.max_seconds is not None and now - self._clock_start >= self.max_seconds:
+        if not self._queued and self.max_seconds is not None and now - self._clock_start >= self.max_seconds:
             self.stop("time")
             return True
         if self.alive is not None:
@@ -227,6 +236,13 @@ class TrainingJob:
         import rnnlab
         from rnnlab.experiments import train
 
+        self._queued = self.slots is not None
+        if self._queued and not self.slots.acquire(self.job_id, self.should_stop):
+            self._ended = time.perf_counter()  # stopped (or its tab closed) while waiting in line
+            self._done.set()
+            return
+        self._queued = False
+        self._clock_start = self._clock()  # the time limit counts training, not waiting
         try:
             with rnnlab.naming_context():
                 result = train(
@@ -245,16 +261,23 @@ class TrainingJob:
             with self._lock:
                 self.error = error_message("Training", error)
         finally:
+            if self.slots is not None:
+                self.slots.release(self.job_id)
             self._ended = time.perf_counter()
             self._done.set()
 
     # -- reading
     def progress(self) -> Progress:
         with self._lock:
+            place = None
             if not self._done.is_set():
-                status, message = "running", ""
+                status, message = ("queued", "") if self._queued else ("running", "")
+                place = self.slots.place(self.job_id) if self._queued else None
             elif self.error is not None:
                 status, message = "failed", self.error
+            elif self.result is None:  # stopped before a slot was free
+                status, message = "stopped", (STOP_REASONS.get(self.stop_reason or "", "") +
+                                              "Stopped before it started: it was waiting for a free training slot.")
             elif getattr(self.result, "diverged", False):
                 status, message = "diverged", self.result.message
             elif self.result.stopped_early:
@@ -272,6 +295,7 @@ class TrainingJob:
                 last_batch_loss=self._last_loss,
                 seconds=end - self._started,
                 message=message,
+                place=place,
             )
 
 
