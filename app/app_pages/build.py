@@ -34,8 +34,8 @@ def generator_options(name: str, options: dict) -> dict:
             value = column.number_input(param.name, value=float(value), key=key, format="%.3g")
         elif default is None or isinstance(default, int):
             shown = 0 if value is None else int(value)
-            value = column.number_input(param.name + (" (0 = default)" if default is None else ""), min_value=0,
-                                        max_value=max(1000, shown), value=shown, key=key)
+            value = column.number_input(param.name, min_value=0, max_value=max(1000, shown), value=shown, key=key,
+                                        help="0 = the generator's default." if default is None else None)
             value = None if default is None and value == 0 else int(value)
         else:
             continue
@@ -66,14 +66,16 @@ def sample_data(spec):
     a, b, c = st.columns(3)
     current_n = int(options.get("n_samples") or 0)
     limit = max(20_000 if generate else train_size, current_n)  # a larger value is kept; validation says why
+    # short labels (they stay whole in presentation mode's large type), the details in help
     n_samples = a.number_input(
-        f"n_samples (training sequences, 0 = {'1000' if generate else f'all {train_size}'})", 0, limit,
-        current_n, step=50, key=state.key(PAGE, "n_samples"),
-        help="How many training sequences to use (fewer trains faster).")
-    n_test = b.number_input("n_test (test sequences, 0 = default)", 0, max(5_000, int(options.get("n_test") or 0)),
+        "n_samples", 0, limit, current_n, step=50, key=state.key(PAGE, "n_samples"),
+        help="How many training sequences to use (fewer trains faster); 0 = "
+             + ("1000." if generate else f"all {train_size}."))
+    n_test = b.number_input("n_test", 0, max(5_000, int(options.get("n_test") or 0)),
                             int(options.get("n_test") or 0), step=50,
                             key=state.key(PAGE, "n_test"),
-                            help="Default: the whole test split, or about n_samples / 4 when n_samples is set.")
+                            help="How many test sequences; 0 = the default: the whole test split, or about "
+                                 "n_samples / 4 when n_samples is set.")
     data_seed = c.number_input("data_seed", 0, 2**31 - 1, int(options.get("data_seed") or 0),
                                key=state.key(PAGE, "data_seed"), help="Which random subset / which generated set.")
     chosen = {}
@@ -96,14 +98,20 @@ def own_data(spec):
         "1,000 features and 50 million values. Values must be finite numbers; sequences are zero-padded at the "
         "end. Your file stays in this browser session only (it cannot travel in a link)."
     )
-    upload = st.file_uploader("CSV (one row per sequence and time step) or NPZ (x [N, T, D], y, optional lengths)",
-                              type=["csv", "npz"], key="build_data_upload")
+    upload = st.file_uploader("Your data file (CSV or NPZ)", type=["csv", "npz"], key="build_data_upload",
+                              help="CSV: one row per sequence and time step. NPZ: arrays x [N, T, D], y and "
+                                   "optionally lengths.")
     with st.expander("CSV columns and task"):
         a, b, c, d = st.columns(4)
-        id_column = a.text_input("id_column", "sequence_id", key="build_csv_id")
-        time_column = b.text_input("time_column (empty: file order)", "t", key="build_csv_time")
-        label_column = c.text_input("label_column (comma-separated for several)", "label", key="build_csv_label")
-        task = d.selectbox("task", ["infer", "classification", "regression", "sequence_labelling"], key="build_csv_task")
+        id_column = a.text_input("id_column", "sequence_id", key="build_csv_id",
+                                 help="The column that names the sequence each row belongs to.")
+        time_column = b.text_input("time_column", "t", key="build_csv_time",
+                                   help="The column that orders the steps of a sequence; empty: the file's order.")
+        label_column = c.text_input("label_column", "label", key="build_csv_label",
+                                    help="The target column; comma-separated for several.")
+        task = d.selectbox("task", ["infer", "classification", "regression", "sequence_labelling"], key="build_csv_task",
+                           help="infer: from the labels (a label that changes within a sequence: sequence "
+                                "labelling; class-like labels: classification; else regression).")
     if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
                  "Use fewer sequences, or save it as a compressed NPZ.")

@@ -111,7 +111,7 @@ with messages.guard("Side by side"):
     token = "-".join(r.run_id for r in pair) if paired else "none"  # a new pair starts from its default
     mode = st.radio("Compare", modes, index=1 if paired else 0, horizontal=True, key=f"grad_mode_{token}")
     if mode == modes[0]:
-        left_col, right_col, note_col = st.columns(3)
+        left_col, right_col, note_col = st.columns([1.3, 1.3, 1])
         kinds = list(docs.CELL_KINDS)
         left_kind = widgets.url_choice(left_col.selectbox, "Left", kinds, view="gr_left", key="grad_left", default=0,
                                        format_func=lambda k: docs.LAYER_TITLES[k])

@@ -38,7 +38,12 @@ def data_for(source: str):
 with messages.guard("Padding lab"):
     from rnnlab import padding, plots
 
-    c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1.4])
+    present = state.presentation()  # large type: the long data names get a row of their own
+    if present:
+        c1 = st.container()
+        c2, c3, c4 = st.columns([1, 1, 1.4])
+    else:
+        c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1.4])
     source = widgets.url_choice(c1.selectbox, "Data", SOURCES, view="pd_data", key="pad_source", format_func=SOURCES.get)
     data = data_for(source)
     rows = widgets.url_number(c2.number_input, "Samples", 2, 24, 8, view="pd_rows", key="pad_rows")
@@ -48,10 +53,10 @@ with messages.guard("Padding lab"):
     stop = min(data.n_samples, int(start) + int(rows))
     name, x, lengths = data.name, data.x[int(start):stop], data.lengths[int(start):stop]
     batch, time_steps, _ = x.shape
-    zero = widgets.url_number(c4.number_input, "Insert an all-zero step at t (-1: none)", -1, time_steps - 1, -1,
-                         view="pd_zero", key=f"pad_zero_{time_steps}",
-                         help="Sets every feature of that step to 0 in the first two samples: a silent frame "
-                                "or a real reading of 0, which dynamic mode cannot tell from padding.")
+    zero = widgets.url_number(c4.number_input, "All-zero step at t", -1, time_steps - 1, -1,
+                              view="pd_zero", key=f"pad_zero_{time_steps}",
+                              help="-1: none. Sets every feature of that step to 0 in the first two samples: a "
+                                   "silent frame or a real reading of 0, which dynamic mode cannot tell from padding.")
     if zero >= 0:
         x = services.insert_zero_step(x, tuple(range(min(2, batch))), int(zero))
 
@@ -85,7 +90,7 @@ with messages.guard("Padding lab"):
                    "walks, or insert an all-zero step.")
 
     st.header("2. Step by step: dynamic on and off", divider="gray")
-    k1, k2, k3, k4 = st.columns(4)
+    k1, k2, k3, k4 = [*st.columns(2), *st.columns(2)] if present else st.columns(4)
     kind = widgets.url_choice(k1.selectbox, "Layer", ["lstm", "gru", "simple_rnn"], view="pd_kind", key="pad_kind")
     n_units = widgets.url_number(k2.number_input, "n_units", 1, 64, 8, view="pd_n", key="pad_units")
     seed = widgets.url_number(k3.number_input, "Weights seed", 0, 10_000, 0, view="pd_seed", key="pad_seed")
@@ -126,10 +131,10 @@ with messages.guard("Padding lab"):
     left, right = st.columns(2)
     with left:
         fig = plots.state_heatmap(compared["seq_post"][pb], counted["post"], title=f"Post-padded row {pb}: output h")
-        figures.figure(fig, key="pad_post")
+        figures.figure(fig, key="pad_post", share=0.5)
     with right:
         fig = plots.state_heatmap(compared["seq_pre"][pb], counted["pre"], title=f"Pre-padded row {pb}: output h")
-        figures.figure(fig, key="pad_pre")
+        figures.figure(fig, key="pad_pre", share=0.5)
     st.caption("Both with dynamic=True; grey = the steps after the length dynamic mode counts. Post-padded: the "
                "layer reads the real steps and stops. Pre-padded: it reads the leading zeros as if they were data, "
                "and stops before the last real steps.")

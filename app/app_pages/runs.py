@@ -27,6 +27,11 @@ def session_table(runs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def short_name(label: str) -> str:
+    """A run's name in the overlay's title and legend: '#2 sine: lstm(32)' -> '#2' (a stored run keeps its id)."""
+    return label.split(" ", 1)[0] if label.startswith("#") else label
+
+
 def stored_history(store, run_id: str):
     """A stored run's history (without loading its model), once per session."""
     return state.memo("store_history", (str(store.root), run_id), lambda: store.load(run_id, load_model=False).history)
@@ -41,20 +46,26 @@ with messages.guard("This session's runs"):
     else:
         st.dataframe(session_table(runs), hide_index=True, key="runs_session_table")
         labels = [r.label for r in runs]
-        a, b, c, d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-        chosen = a.selectbox("Run", labels, index=labels.index(current.label) if current else len(labels) - 1,
-                             key="runs_session_choice")
+        chosen = st.selectbox("Run", labels, index=labels.index(current.label) if current else len(labels) - 1,
+                              key="runs_session_choice")
         run = next(r for r in runs if r.label == chosen)
-        if b.button("Inspect this run", key="runs_inspect", help="The States, Gates and Gradients pages show it."):
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):  # whole buttons, wrapping
+            inspect = st.button("Inspect this run", key="runs_inspect",
+                                help="The States, Gates and Gradients pages show it.")
+            load_spec = st.button("Load its spec", key="runs_load_spec", help="Into Build and Train (and the address bar).")
+            save = False
+            if run.store_id:
+                st.caption(f"stored as `{run.store_id}`")
+            else:
+                save = st.button("Save to the store", key="runs_save")
+        if inspect:
             state.select_run(run.run_id)
             st.rerun()
-        if c.button("Load its spec", key="runs_load_spec", help="Into Build and Train (and the address bar)."):
+        if load_spec:
             state.set_spec(run.spec, reset_widgets=True)
             state.flash("success", f"Loaded the spec of run {run.label}.")
             st.rerun()
-        if run.store_id:
-            d.caption(f"stored as `{run.store_id}`")
-        elif d.button("Save to the store", key="runs_save"):
+        if save:
             run_store.save_run(run)
             st.rerun()
 
@@ -72,12 +83,15 @@ with messages.guard("The run store"):
         st.dataframe(listing, hide_index=True, key="runs_store_table")
         id_column = "run_id" if "run_id" in listing.columns else listing.columns[0]
         stored_ids = [str(v) for v in listing[id_column].tolist()]
-        a, b, c = st.columns([2, 1, 1], vertical_alignment="bottom")
-        chosen_id = a.selectbox("Stored run", stored_ids, key="runs_store_choice")
-        if b.button("Reopen", key="runs_reopen", help="Load its model and history into this session to inspect it."):
+        chosen_id = st.selectbox("Stored run", stored_ids, key="runs_store_choice")
+        with st.container(horizontal=True, gap="small"):
+            reopen = st.button("Reopen", key="runs_reopen",
+                               help="Load its model and history into this session to inspect it.")
+            delete = st.button("Delete", key="runs_delete")
+        if reopen:
             run_store.reopen_stored_run(store, chosen_id)
             st.rerun()
-        if c.button("Delete", key="runs_delete"):
+        if delete:
             store.delete(chosen_id)
             state.flash("success", f"Deleted {chosen_id} from the store.")
             st.rerun()
@@ -93,12 +107,16 @@ with messages.guard("Overlay"):
     else:
         picked = st.multiselect("Runs to overlay", options, default=options[-2:] if len(runs) < 2 else
                                 [r.label for r in runs][-2:], key="runs_overlay")
-        histories = {}
+        histories = {}  # short names: long ones would fill the legend and squeeze the plot
         for label in picked:
             if label.startswith("store: ") and store is not None:
-                histories[label] = stored_history(store, label[len("store: "):])
+                histories[short_name(label)] = stored_history(store, label[len("store: "):])
             else:
-                histories[label] = next(r for r in runs if r.label == label).history
+                histories[short_name(label)] = next(r for r in runs if r.label == label).history
         if histories:
+            named = [f"**{short_name(label)}** {label.split(' ', 1)[1]}" for label in picked
+                     if short_name(label) != label]
+            if named:
+                st.caption("; ".join(named))
             fig = plots.training_curves_overlay(histories, title="Training curves: " + " vs ".join(histories))
             figures.figure(fig, key="runs_overlay_chart")

@@ -89,7 +89,10 @@ with messages.guard("States"):
 
     pool = experiment.probe_pool(run)
     final = experiment.run_trace(run)
-    controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
+    if state.presentation():  # large type: the five controls in two rows, so no value is cut
+        controls = [*st.columns([1, 1.2, 0.8]), *st.columns(2)]
+    else:
+        controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
     epochs = sorted(run.snapshots)
     source = "final"
     if epochs:
@@ -119,12 +122,12 @@ with messages.guard("States"):
     with left:
         fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **strips(pool, b),
                                   title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
-        figures.figure(fig, key="states_heatmap")
+        figures.figure(fig, key="states_heatmap", share=0.5)
     with right:
         if units:
             fig = plots.unit_lines(values[b], units, valid[b], state_name=quantity,
                                    title=f"{layer}: chosen units of {quantity} over time")
-            figures.figure(fig, key="states_lines")
+            figures.figure(fig, key="states_lines", share=0.5)
         else:
             st.info("Choose units to draw them as lines.")
 

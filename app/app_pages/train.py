@@ -149,7 +149,7 @@ with messages.guard("Training settings"):
         spec = new_spec
 
 with messages.guard("Training"):
-    start_col, stop_col, note_col = st.columns([1, 1, 4], vertical_alignment="center")
+    start_col, stop_col, note_col = st.columns([1.7, 1, 3.3], vertical_alignment="center")
     start = start_col.button("Start training", type="primary", key="train_start", disabled=running,
                              icon=":material/play_arrow:")
     stop = stop_col.button("Stop", key="train_stop", disabled=not running, icon=":material/stop:")

@@ -91,7 +91,8 @@ def _dropout(layer: LayerSpec, i: int):
     on = st.checkbox("dropout", value=layer.dropout is not None, key=_key(f"l{i}_dropout_on"), help=docs.HELP["dropout"])
     if not on:
         return None
-    a, b = st.columns(2)
+    # side by side; one under the other in presentation mode, where two such labels do not fit the width
+    a, b = (st.container(), st.container()) if state.presentation() else st.columns(2)
     keep_in = a.number_input("input_keep_prob", 0.0, 1.0, float(keeps[0]), 0.05, key=_key(f"l{i}_keep_in"),
                              help=docs.HELP["input_keep_prob"])
     keep_out = b.number_input("output_keep_prob", 0.0, 1.0, float(keeps[1]), 0.05, key=_key(f"l{i}_keep_out"),
@@ -134,7 +135,8 @@ def _index(options, value) -> int:
 
 def _layer(layer: LayerSpec, i: int, count: int) -> LayerSpec:
     kinds = list(docs.LAYER_KINDS)
-    top = st.columns([3, 2, 0.6, 0.6, 0.6], vertical_alignment="bottom")
+    present = state.presentation()  # large type: fewer widgets side by side
+    top = st.columns([3, 2, 2], vertical_alignment="bottom")
     kind = top[0].selectbox(f"Layer {i}", kinds, index=kinds.index(layer.kind), key=_key(f"l{i}_kind"),
                             format_func=lambda k: docs.LAYER_TITLES[k], help=docs.HELP["kind"])
     if kind != layer.kind:
@@ -146,13 +148,17 @@ def _layer(layer: LayerSpec, i: int, count: int) -> LayerSpec:
         n_units = top[1].number_input("n_units", 1, MAX_UNITS, int(layer.n_units), key=_key(f"l{i}_units"),
                                       help=docs.HELP["n_units"])
     layers = list(state.spec().layers)
-    if top[2].button("↑", key=_key(f"l{i}_up"), disabled=i == 0, help="Move this layer up"):
+    with top[2].container(horizontal=True, gap="small", horizontal_alignment="right"):  # wraps when narrow
+        up = st.button("↑", key=_key(f"l{i}_up"), disabled=i == 0, help="Move this layer up")
+        down = st.button("↓", key=_key(f"l{i}_down"), disabled=i == count - 1, help="Move this layer down")
+        remove = st.button("✕", key=_key(f"l{i}_remove"), disabled=count == 1, help="Remove this layer")
+    if up:
         layers[i - 1], layers[i] = layers[i], layers[i - 1]
         _restructure(layers)
-    if top[3].button("↓", key=_key(f"l{i}_down"), disabled=i == count - 1, help="Move this layer down"):
+    if down:
         layers[i + 1], layers[i] = layers[i], layers[i + 1]
         _restructure(layers)
-    if top[4].button("✕", key=_key(f"l{i}_remove"), disabled=count == 1, help="Remove this layer"):
+    if remove:
         del layers[i]
         _restructure(layers)
 
@@ -162,17 +168,18 @@ def _layer(layer: LayerSpec, i: int, count: int) -> LayerSpec:
             cell_fw = _cell(layer.cell_fw or CellSpec(), i, "fw")
         with right:
             cell_bw = _cell(layer.cell_bw or CellSpec(), i, "bw")
-        flags = st.columns(4)
-        return_seq = flags[0].checkbox("return_seq", layer.return_seq, key=_key(f"l{i}_seq"), help=docs.HELP["return_seq"])
-        return_states = flags[1].checkbox("return_states", layer.return_state, key=_key(f"l{i}_state"),
-                                          help=docs.HELP["return_states"])
-        dynamic = flags[2].checkbox("dynamic", layer.dynamic, key=_key(f"l{i}_dynamic"), help=docs.HELP["dynamic"])
-        scope = flags[3].text_input("scope", layer.scope or "", key=_key(f"l{i}_scope"), help=docs.HELP["scope"])
+        flags, scope_column = st.columns([3, 1], vertical_alignment="bottom")
+        with flags.container(horizontal=True, gap="medium"):  # as many checkboxes a row as fit, whole
+            return_seq = st.checkbox("return_seq", layer.return_seq, key=_key(f"l{i}_seq"), help=docs.HELP["return_seq"])
+            return_states = st.checkbox("return_states", layer.return_state, key=_key(f"l{i}_state"),
+                                        help=docs.HELP["return_states"])
+            dynamic = st.checkbox("dynamic", layer.dynamic, key=_key(f"l{i}_dynamic"), help=docs.HELP["dynamic"])
+        scope = scope_column.text_input("scope", layer.scope or "", key=_key(f"l{i}_scope"), help=docs.HELP["scope"])
         return LayerSpec(kind=layer.kind, n_units=cell_fw.n_units, return_seq=bool(return_seq),
                          return_state=bool(return_states), dynamic=bool(dynamic), scope=scope.strip() or None,
                          cell_fw=cell_fw, cell_bw=cell_bw)
 
-    row = st.columns(4)
+    row = st.columns(2 if present else 4)  # presentation: two rows of two
     with row[0]:
         activation = _activation("activation", layer.activation, docs.DEFAULT_ACTIVATION[layer.kind],
                                  _key(f"l{i}_act"), docs.HELP["activation"])
@@ -181,22 +188,22 @@ def _layer(layer: LayerSpec, i: int, count: int) -> LayerSpec:
         inner = row[1].selectbox("inner_activation", list(docs.ACTIVATIONS), index=_index(docs.ACTIVATIONS, inner),
                                  key=_key(f"l{i}_inner"), help=docs.HELP["inner_activation"])
     if layer.kind == "lstm":
-        forget_bias = row[2].number_input("forget_bias", -100.0, 100.0, float(layer.forget_bias), 0.5,
-                                          key=_key(f"l{i}_fb"), help=docs.HELP["forget_bias"])
-    with row[3]:
+        forget_bias = row[2 % len(row)].number_input("forget_bias", -100.0, 100.0, float(layer.forget_bias), 0.5,
+                                                     key=_key(f"l{i}_fb"), help=docs.HELP["forget_bias"])
+    with row[3 % len(row)]:
         weights_init = _weights_init(layer.weights_init, _key(f"l{i}_init"))
     row = st.columns([2, 1, 1])
     with row[0]:
         dropout = _dropout(layer, i)
     bias = row[1].checkbox("bias", layer.bias, key=_key(f"l{i}_bias"), help=docs.HELP["bias"])
     scope = row[2].text_input("scope", layer.scope or "", key=_key(f"l{i}_scope"), help=docs.HELP["scope"])
-    flags = st.columns(5)
-    return_seq = flags[0].checkbox("return_seq", layer.return_seq, key=_key(f"l{i}_seq"), help=docs.HELP["return_seq"])
-    return_state = flags[1].checkbox("return_state", layer.return_state, key=_key(f"l{i}_state"),
-                                     help=docs.HELP["return_state"])
-    dynamic = flags[2].checkbox("dynamic", layer.dynamic, key=_key(f"l{i}_dynamic"), help=docs.HELP["dynamic"])
-    trainable = flags[3].checkbox("trainable", layer.trainable, key=_key(f"l{i}_trainable"), help=docs.HELP["trainable"])
-    restore = flags[4].checkbox("restore", layer.restore, key=_key(f"l{i}_restore"), help=docs.HELP["restore"])
+    with st.container(horizontal=True, gap="medium"):  # as many checkboxes a row as fit, each label whole
+        return_seq = st.checkbox("return_seq", layer.return_seq, key=_key(f"l{i}_seq"), help=docs.HELP["return_seq"])
+        return_state = st.checkbox("return_state", layer.return_state, key=_key(f"l{i}_state"),
+                                   help=docs.HELP["return_state"])
+        dynamic = st.checkbox("dynamic", layer.dynamic, key=_key(f"l{i}_dynamic"), help=docs.HELP["dynamic"])
+        trainable = st.checkbox("trainable", layer.trainable, key=_key(f"l{i}_trainable"), help=docs.HELP["trainable"])
+        restore = st.checkbox("restore", layer.restore, key=_key(f"l{i}_restore"), help=docs.HELP["restore"])
     return LayerSpec(
         kind=layer.kind, n_units=int(n_units), activation=activation, inner_activation=inner, dropout=dropout,
         bias=bool(bias), weights_init=weights_init, forget_bias=float(forget_bias), return_seq=bool(return_seq),
@@ -212,7 +219,7 @@ def edit_layers(spec, task: str | None) -> tuple[LayerSpec, ...]:
     for i, layer in enumerate(spec.layers):
         with st.container(border=True):
             edited.append(_layer(layer, i, count))
-    add = st.columns([2, 1, 3], vertical_alignment="bottom")
+    add = st.columns([2, 1], vertical_alignment="bottom")
     kind = add[0].selectbox("New layer", list(docs.LAYER_KINDS), key=_key("new_kind"),
                             format_func=lambda k: docs.LAYER_TITLES[k], help=docs.HELP["kind"])
     if add[1].button("Add layer", key=_key("add"), disabled=count >= MAX_LAYERS, icon=":material/add:"):
@@ -221,7 +228,7 @@ def edit_layers(spec, task: str | None) -> tuple[LayerSpec, ...]:
         top = layers[-1].return_seq if task is None else task == "sequence_labelling"
         layers.append(new_layer(kind, layers[-1].units))
         _restructure(layers, last_returns_seq=top)
-    add[2].caption(
+    st.caption(
         f"At most {MAX_LAYERS} layers of at most {MAX_UNITS} units. Adding, moving and removing layers keeps "
         "return_seq on every layer that feeds another (it reads the whole sequence [B, T, n])."
     )

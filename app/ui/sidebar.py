@@ -8,9 +8,22 @@ from app import state
 
 PRESENTATION_CSS = """
 <style>
-/* presentation mode: everything in Streamlit is sized in rem, so a larger root font scales it all alike */
-html { font-size: 21px !important; }
-[data-testid="stSidebar"] { min-width: 320px; }
+/* presentation mode. Streamlit sizes everything in rem, so a larger root font scales it all alike; the root
+   grows with the screen (about 20.6 px at 1280 px wide, 25.4 px at 1920) */
+html { font-size: clamp(19px, calc(0.75vw + 11px), 26px) !important; }
+[data-testid="stSidebar"] { min-width: 15rem; }
+/* labels and button texts wrap at spaces instead of ending in "..." (a single word too long for its box still
+   shows the ellipsis: the page then gives it more room, and tests/e2e/test_presentation.py looks for it) */
+[data-testid="stWidgetLabel"] .stMarkdownEllipsis, [data-testid="stWidgetLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid^="stBaseButton"] .stMarkdownEllipsis,
+[data-testid^="stBaseButton"] .stMarkdownEllipsis p {
+  white-space: normal !important; word-break: normal !important; overflow-wrap: normal !important;
+}
+[data-testid^="stBaseButton"] { height: auto; }
+/* a metric's value shrinks with its column (container query units) instead of being cut */
+[data-testid="stColumn"]:has([data-testid="stMetric"]) { container-type: inline-size; }
+[data-testid="stMetricValue"] { font-size: min(2.25rem, 24cqi) !important; }
 </style>
 """
 

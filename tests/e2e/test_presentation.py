@@ -1,0 +1,294 @@
+"""Presentation mode on a projector: at 1280x720 and 1920x1080, with the large type on, no label, metric value,
+button, checkbox / radio label, tab or chart title of any page is cut or overlaps.
+
+One `streamlit run` server and one browser session: it opens the app in presentation mode (`present=1`) with a
+tiny experiment in the link, trains it twice on the Train page (so the result section, the inspection pages and
+the Runs overlay have something to show), then visits every page of the router (app/streamlit_app.py's PAGES,
+read from the file so a new page is checked too) at each size. In the page's DOM:
+
+- text boxes (widget labels, checkbox / radio / toggle labels, metric labels and values, buttons, tabs, selected
+  values, multiselect chips, sidebar links, expander titles): an element inside whose ``scrollWidth`` exceeds
+  its ``clientWidth`` by more than 1 px is cut (ellipsis) or spills out; the box itself must stay inside its
+  column;
+- plotly charts: the title and subtitle stay inside the chart, and do not overlap the legend, the subplot
+  titles (annotations), the colour bar title or each other; a legend beside the plot leaves it at least 60 %
+  of the chart's width.
+
+Each failure lists the page, the size and the offending texts. Screenshots of every page and size go to
+.e2e-artifacts/presentation/ (gitignored).
+
+    TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e/test_presentation.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.e2e.streamlit_server import (ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server,
+                                            wait_healthy)
+except ImportError:
+    from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server, wait_healthy
+
+ARTIFACTS = ROOT / ".e2e-artifacts" / "presentation"
+SERVER_START_S = 90
+TRAIN_S = 180
+SIZES = ((1280, 720), (1920, 1080))
+
+#: A tiny experiment (two epochs on 200 sine sequences) whose stack shows both layer editors of the Build page:
+#: a bidirectional layer (two cells) under an LSTM.
+TINY_SPEC = {
+    "schema_version": "1", "dataset": "sine", "head": "auto", "optimizer": "adam", "learning_rate": "0.01",
+    "batch_size": "32", "epochs": "2", "seed": "0", "validation_split": "0.2",
+    "dataset_options.n_samples": "200", "dataset_options.n_test": "50",
+    "layers": "2", "l0.kind": "bidirectional_rnn", "l0.n_units": "8", "l0.return_seq": "true",
+    "l0.fw.kind": "gru", "l0.fw.n_units": "8", "l0.bw.kind": "gru", "l0.bw.n_units": "8",
+    "l1.kind": "lstm", "l1.n_units": "8",
+}
+
+
+def router_pages() -> list[tuple[str, str]]:
+    """(title, url_path) of every st.Page in app/streamlit_app.py, in the order of its navigation."""
+    source = (ROOT / "app" / "streamlit_app.py").read_text()
+    pages = []
+    for call in re.findall(r"st\.Page\(([^)]*)\)", source):
+        title = re.search(r"title=\"([^\"]+)\"", call)
+        path = re.search(r"url_path=\"([^\"]+)\"", call)
+        if title:
+            pages.append((title.group(1), path.group(1) if path else ""))
+    return pages
+
+
+PAGES = router_pages()
+CASES = [(size, title) for size in SIZES for title, _ in PAGES]
+
+#: Boxes whose text must show whole: (what it is, CSS selector).
+TEXT_BOXES = (
+    ("label", '[data-testid="stWidgetLabel"]'),
+    ("metric label", '[data-testid="stMetricLabel"]'),
+    ("metric value", '[data-testid="stMetricValue"]'),
+    ("metric delta", '[data-testid="stMetricDelta"]'),
+    ("button", '[data-testid^="stBaseButton"]'),
+    ("radio option", '[data-testid="stRadioOption"], [data-testid="stRadio"] label'),
+    ("tab", '[data-testid="stTab"], [data-baseweb="tab"]'),
+    ("selected value", '[data-testid="stSelectbox"] input'),
+    ("multiselect chip", '[data-testid="stMultiSelect"] [data-tag], [data-testid="stMultiSelect"] [data-baseweb="tag"]'),
+    ("sidebar link", '[data-testid="stSidebarNavLink"]'),
+    ("expander title", '[data-testid="stExpander"] summary'),
+)
+
+MEASURE_JS = r"""
+(boxes) => {
+  const problems = [];
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const textOf = (el) => (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 90);
+  const cut = (root) => [root, ...root.querySelectorAll('*')].find((el) =>
+    !(el instanceof SVGElement) && el.clientWidth > 0 && (el.tagName === 'INPUT' ? el.value : (el.innerText || '').trim())
+    && el.scrollWidth > el.clientWidth + 1);
+  const seen = new Set();
+  for (const [kind, selector] of boxes) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (seen.has(el) || !shown(el)) continue;
+      seen.add(el);
+      const text = (el.tagName === 'INPUT' ? el.value : textOf(el)) || el.getAttribute('aria-label') || '';
+      const inner = cut(el);
+      if (inner) {
+        problems.push(`${kind} "${text}": cut (${inner.clientWidth}px shows ${inner.scrollWidth}px of text)`);
+        continue;
+      }
+      const column = el.parentElement && el.parentElement.closest('[data-testid="stColumn"], [data-testid="stVerticalBlock"]');
+      if (column) {
+        const r = el.getBoundingClientRect(), c = column.getBoundingClientRect();
+        if (r.left < c.left - 1 || r.right > c.right + 1) {
+          problems.push(`${kind} "${text}": ${Math.round(r.width)}px wide spills out of its ${Math.round(c.width)}px column`);
+        }
+      }
+    }
+  }
+  const meets = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
+  const rectOf = (el) => el.getBoundingClientRect();
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => {
+    const svg = plot.querySelector('svg.main-svg');
+    if (!svg || !shown(plot)) return;
+    const chart = rectOf(svg);
+    const title = plot.querySelector('.gtitle');
+    const name = title ? `chart "${textOf(title)}"` : `chart ${index + 1}`;
+    const heads = [...plot.querySelectorAll('.gtitle, .gtitle-subtitle')].filter((el) => textOf(el));
+    for (const head of heads) {
+      const r = rectOf(head);
+      if (r.left < chart.left - 1 || r.right > chart.right + 1 || r.top < chart.top - 1) {
+        problems.push(`${name}: ${head.classList.contains('gtitle') ? 'title' : 'subtitle'} "${textOf(head)}" is `
+          + `${Math.round(r.width)}px wide, cut by the ${Math.round(chart.width)}px chart`);
+      }
+    }
+    const others = [
+      ...[...plot.querySelectorAll('.annotation')].map((el) => ['subplot title / annotation', el]),
+      ...[...plot.querySelectorAll('.legend')].map((el) => ['legend', el]),
+      ...[...plot.querySelectorAll('.cbtitle')].map((el) => ['colour bar title', el]),
+      ...heads.map((el) => ['title', el]),
+    ].filter(([, el]) => shown(el) && textOf(el));
+    for (let i = 0; i < heads.length; i++) {
+      for (const [what, other] of others) {
+        if (other === heads[i] || (heads.indexOf(other) >= 0 && heads.indexOf(other) < i)) continue;
+        if (meets(rectOf(heads[i]), rectOf(other))) {
+          problems.push(`${name}: "${textOf(heads[i])}" overlaps the ${what} "${textOf(other)}"`);
+        }
+      }
+    }
+    // a legend beside the plot (left or right of it, at its height) must leave it half the chart's width
+    const legend = plot.querySelector('.legend');
+    const areas = [...plot.querySelectorAll('.nsewdrag')].map(rectOf).filter((r) => r.width > 0);
+    if (legend && shown(legend) && areas.length) {
+      const l = rectOf(legend);
+      const left = Math.min(...areas.map((r) => r.left)), right = Math.max(...areas.map((r) => r.right));
+      const top = Math.min(...areas.map((r) => r.top)), bottom = Math.max(...areas.map((r) => r.bottom));
+      const beside = (l.left >= right - 2 || l.right <= left + 2) && l.top < bottom && l.bottom > top;
+      if (beside && right - left < 0.6 * chart.width) {
+        problems.push(`${name}: the ${Math.round(l.width)}px legend beside the plot leaves it `
+          + `${Math.round(right - left)}px of the ${Math.round(chart.width)}px chart`);
+      }
+    }
+  });
+  return problems;
+}
+"""
+
+
+def require_chromium() -> None:
+    """Fail (CI) or skip (elsewhere) with a clear message when the browser is missing."""
+    if os.path.exists(CHROMIUM):
+        return
+    message = (f"{CHROMIUM} not found: the browser test drives Debian's chromium. Install it with `make browser` "
+               "(apt-get install chromium); never `playwright install`.")
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = ARTIFACTS / "streamlit.log"
+    process = start_server(port, tmp_path_factory.mktemp("runs"), log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path, SERVER_START_S)
+        yield url
+    finally:
+        stop_server(process)
+
+
+def settle(page) -> None:
+    """Wait until the script run has finished (the app says notRunning) and no spinner is left."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
+        timeout=120_000,
+    )
+
+
+def no_exceptions(page) -> None:
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def train_once(page, number: int) -> None:
+    page.locator(".st-key-train_start button").click()
+    page.get_by_text(f"Result: run #{number}").first.wait_for(timeout=TRAIN_S * 1000)
+    settle(page)
+    no_exceptions(page)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    """One browser session in presentation mode with two tiny runs trained (the second is the one inspected)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_url}/train?present=1&{urllib.parse.urlencode(TINY_SPEC)}")
+        page.get_by_role("heading", name="Train").first.wait_for()
+        settle(page)
+        train_once(page, 1)
+        train_once(page, 2)
+        yield page
+        context.close()
+        browser.close()
+
+
+def heading(page) -> str:
+    return page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"] h1') || {}).innerText || ''")
+
+
+def open_page(page, title: str) -> None:
+    """Click the page's sidebar link (the session and its runs stay) and wait until it is drawn."""
+    before = heading(page)
+    link = page.locator("[data-testid='stSidebarNav'] a", has_text=title).first
+    already = link.get_attribute("aria-current") == "page"
+    link.click()
+    if not already:
+        page.wait_for_function("(before) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+                               " return h && h.innerText && h.innerText !== before; }", arg=before)
+    settle(page)
+    # charts: wait until none is still a skeleton and the count has stopped growing
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stSkeleton\"]')",
+                           timeout=90_000)
+    previous = -1
+    for _ in range(20):
+        count = page.locator(".js-plotly-plot").count()
+        if count == previous:
+            break
+        previous = count
+        page.wait_for_timeout(700)
+    page.wait_for_timeout(600)  # plotly lays out its text after the first draw
+
+
+def shot(page, name: str) -> None:
+    """Screenshot of the whole page: the app scrolls inside its main block, so grow the viewport to it."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
+        ".map(e => e.scrollHeight), 0)")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(height + 80, size["height"]), 12000))})
+    page.wait_for_timeout(600)  # plotly charts resize
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def test_router_pages_found():
+    titles = [title for title, _ in PAGES]
+    assert {"Lessons", "Build", "Train", "Runs", "States", "Gates", "Padding lab", "Gradients"} <= set(titles), titles
+
+
+@pytest.mark.parametrize(("size", "title"), CASES, ids=[f"{w}x{h}-{t.replace(' ', '_')}" for (w, h), t in CASES])
+def test_nothing_cut_in_presentation_mode(page, size, title):
+    width, height = size
+    if page.viewport_size != {"width": width, "height": height}:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(800)
+    open_page(page, title)
+    no_exceptions(page)
+    assert "present=1" in page.url, page.url  # presentation mode stays on across pages
+    assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") > 16
+    problems = page.evaluate(MEASURE_JS, [list(box) for box in TEXT_BOXES])
+    shot(page, f"{width}x{height}-{title.lower().replace(' ', '-')}")
+    assert not problems, (f"{title} at {width}x{height} in presentation mode, {len(problems)} cut or overlapping:\n  "
+                          + "\n  ".join(problems))
