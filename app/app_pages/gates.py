@@ -24,12 +24,6 @@ if run is None:
 messages.run_banner(run)
 
 
-def strips(pool, b: int) -> dict:
-    """Sample b's input [T, D] (and its per-step target for sequence labelling) for the strips above the gates."""
-    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
-                feature_names=pool.feature_names, class_names=pool.class_names)
-
-
 def intervened(run, pool, layer_key: str, quantity: str, value: float, units, from_step: int, b: int):
     """Probe sample b with the intervention -> Trace (memoised per session)."""
     import rnnlab
@@ -78,7 +72,7 @@ with messages.guard("Gates"):
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}
-        fig = plots.gate_heatmaps(gates, record.valid[b], **strips(pool, b),
+        fig = plots.gate_heatmaps(gates, record.valid[b], **experiment.sample_strips(pool, b),
                                   title=f"{layer}: gates of sample {b} per unit over time")
         figures.figure(fig, key="gates_heatmaps")
         fig = plots.gate_saturation({g: record.quantities[g] for g in gate_names}, record.valid,
@@ -87,7 +81,7 @@ with messages.guard("Gates"):
     else:
         st.info("A SimpleRNN has no gates: h = activation([x_t, h] @ W + b). Here is its pre-activation instead.")
         fig = plots.state_heatmap(record.quantities["pre_activation"][b], record.valid[b], state_name="pre_activation",
-                                  **strips(pool, b), title=f"{layer}: pre-activation of sample {b}")
+                                  **experiment.sample_strips(pool, b), title=f"{layer}: pre-activation of sample {b}")
         figures.figure(fig, key="gates_preactivation")
 
 with messages.guard("Intervention"):

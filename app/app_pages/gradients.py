@@ -60,12 +60,6 @@ def lesson_pair():
     return lesson, [found.get(lesson.preset), found.get(lesson.also[0][1])]
 
 
-def strips(pool, b: int) -> dict:
-    """Sample b's input [T, D] (and its per-step target for sequence labelling) for the strips above the chart."""
-    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
-                feature_names=pool.feature_names, class_names=pool.class_names)
-
-
 def run_norms(other) -> dict:
     """A run -> {layer: [B, T] ||dL/dh_t||, '_valid': [B, T]} of its trained model on its probe pool."""
     other_trace = experiment.run_trace(other)
@@ -87,11 +81,12 @@ with messages.guard("Gradients of this run"):
     norms = {name: record.grad_norm for name, record in trace.layers.items() if record.grad_norm is not None}
     valid = next(iter(trace.layers.values())).valid
     batch = valid.shape[0]
-    b = st.selectbox("Sample for the input strip and the dotted line", range(batch), key=f"grad_sample_{batch}",
-                     format_func=lambda i: f"sample {i} (length {int(pool.lengths[i])})",
-                     help="The strip above each chart shows this sample's input on the same time steps; the dotted "
-                          "line is this sample's own ||dL/dh_t||.")
-    fig = plots.gradient_norms(norms, valid, sample=b, **strips(pool, b),
+    b = widgets.url_choice(st.selectbox, "Sample for the input strip and the dotted line", range(batch),
+                           view="gr_sample", key=f"grad_sample_{batch}",
+                           format_func=lambda i: f"sample {i} (length {int(pool.lengths[i])})",
+                           help="The strip above each chart shows this sample's input on the same time steps; the "
+                                "dotted line is this sample's own ||dL/dh_t||.")
+    fig = plots.gradient_norms(norms, valid, sample=b, **experiment.sample_strips(pool, b),
                                title=f"||dL/dh_t|| per layer of run {run.label} (trained)")
     figures.figure(fig, key="grad_norms")
 
@@ -144,6 +139,6 @@ with messages.guard("Side by side"):
         {k: v for k, v in left.items() if k != "_valid"}, {k: v for k, v in right.items() if k != "_valid"},
         left_name=names[0], right_name=names[1], left_valid=left["_valid"], right_valid=right["_valid"],
         title=f"||dL/dh_t||: {names[0]} vs {names[1]}",
-        **(dict(sample=b, **strips(pool, b)) if same_data else {}),
+        **(dict(sample=b, **experiment.sample_strips(pool, b)) if same_data else {}),
     )
     figures.figure(fig, key="grad_side_by_side")

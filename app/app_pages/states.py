@@ -28,12 +28,6 @@ def sample_label(pool, b: int) -> str:
     return text + ")"
 
 
-def strips(pool, b: int) -> dict:
-    """Sample b's input [T, D] (and its per-step target for sequence labelling) for the strips above a heatmap."""
-    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
-                feature_names=pool.feature_names, class_names=pool.class_names)
-
-
 def colourings(pool, batch: int) -> dict:
     """'Colour by' option -> state_trajectories keyword arguments: class labels per sample or per step, or a
     regression target (one option per output, up to 4) on a continuous scale."""
@@ -120,7 +114,7 @@ with messages.guard("States"):
 
     left, right = st.columns(2)
     with left:
-        fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **strips(pool, b),
+        fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **experiment.sample_strips(pool, b),
                                   title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
         figures.figure(fig, key="states_heatmap", share=0.5)
     with right:

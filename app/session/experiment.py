@@ -54,6 +54,13 @@ def probe_pool(run):
     return source.subset(np.arange(min(services.PROBE_SAMPLES, source.n_samples)))
 
 
+def sample_strips(pool, b: int) -> dict:
+    """Sample b's input [T, D] (and its per-step target for sequence labelling) as the keyword arguments of
+    rnnlab.plots' input / target strips above a chart over time."""
+    return dict(inputs=pool.x[b], targets=pool.y[b] if pool.task == "sequence_labelling" else None,
+                feature_names=pool.feature_names, class_names=pool.class_names)
+
+
 def loss_name(run, dataset) -> str:
     """The Keras loss of the run's head (for gradients through time)."""
     from rnnlab.experiments import head_for
