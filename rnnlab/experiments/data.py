@@ -30,7 +30,10 @@ def data_plan(spec: ExperimentSpec) -> dict:
 
 
 def load_data(spec: ExperimentSpec):
-    """spec -> (train, test) SequenceDatasets [N, T, D] as the spec describes (cached; arrays are shared).
+    """spec -> (train, test) SequenceDatasets [N, T, D] as the spec describes (cached, shared by every caller).
+
+    Their arrays (x, y, lengths) are read-only, so no caller can change the data another one gets: copy
+    (``x = data.x.copy()``) to edit, and ``dataclasses.replace(data, x=x)`` to make a dataset of the copy.
 
     Shipped sets: the file's own train / test split, optionally a seeded random subset of each.
     Generated sets: ``datasets.generate(name, n_train + n_test, data_seed, **params)``, the first
@@ -39,7 +42,16 @@ def load_data(spec: ExperimentSpec):
     plan = data_plan(spec)
     key = json.dumps({"dataset": spec.dataset, **plan}, sort_keys=True)
     train, test = _load_data_cached(key)
-    return standardize(train, test) if plan["standardize"] else (train, test)
+    if not plan["standardize"]:
+        return train, test
+    return tuple(_read_only(data) for data in standardize(train, test))
+
+
+def _read_only(data):
+    """Marks the arrays of a dataset that load_data hands out as read-only (in place) and returns it."""
+    for array in (data.x, data.y, data.lengths):
+        array.flags.writeable = False
+    return data
 
 
 def standardize(train, test):
@@ -68,14 +80,14 @@ def _load_data_cached(key: str):
             data = datasets.generate(name, n_samples=plan["n_train"] + plan["n_test"], seed=plan["data_seed"],
                                      **plan["params"])
             n = plan["n_train"]
-            return data.subset(np.arange(n)), data.subset(np.arange(n, n + plan["n_test"]))
+            return _read_only(data.subset(np.arange(n))), _read_only(data.subset(np.arange(n, n + plan["n_test"])))
         if name not in datasets.names():
             raise SpecError("dataset", f"unknown data set; expected one of {datasets.names()}; received {name!r}.")
         train = datasets.load(name, "train", n_samples=plan["n_train"], seed=plan["data_seed"])
         test_size = datasets.load(name, "test").n_samples
         n_test = None if plan["n_test"] is None else min(plan["n_test"], test_size)
         test = datasets.load(name, "test", n_samples=n_test, seed=plan["data_seed"])
-        return train, test
+        return _read_only(train), _read_only(test)  # both hold fresh copies (datasets.load indexes its cache)
     except SpecError:
         raise
     except (RnnlabError, TypeError) as error:

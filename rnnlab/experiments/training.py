@@ -20,7 +20,9 @@ What the loop promises:
   model gets back the weights of the last finished epoch (``diverged=True``), or :class:`TrainingDiverged`
   is raised with ``raise_on_divergence=True``.
 * Reproducibility: the seed fixes the initial weights, the dropout masks and the shuffling, so the same
-  spec gives the same history.
+  spec gives the same history. The seeds are the run's own (``initializations.seeded``, a NumPy Generator for
+  the shuffling), never process-wide: runs in other threads neither change this one's numbers nor see them.
+* Memory: dropping the result frees the model, its variables and the traced steps (:func:`_release_gradients`).
 * Strategies: ``strategy=tf.distribute.MirroredStrategy()`` / ``MultiWorkerMirroredStrategy()`` run the same
   step through ``strategy.run``; the batch size is the global batch, split over the replicas, and the loss
   is divided by the global weight of the batch, so every strategy computes the same update (the tests check
@@ -33,6 +35,7 @@ What the loop promises:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
@@ -48,6 +51,7 @@ from rnnlab.errors import RnnlabError
 from rnnlab.experiments.data import load_data
 from rnnlab.experiments.model import build_model, head_for
 from rnnlab.experiments.spec import ExperimentSpec
+from rnnlab.layers import initializations
 
 EVAL_BATCH_SIZE = 256
 
@@ -202,10 +206,38 @@ def _stop_requested(stop_flag) -> bool:
     return bool(stop_flag())
 
 
-def _make_steps(model, optimizer, strategy, head: dict):
+def _note_gradients(registered: set) -> None:
+    """At trace time: adds to ``registered`` the names under which the graph being traced registered
+    ``@tf.custom_gradient`` functions (the ``_gradient_op_type`` that ``gradient_override_map`` gives an op)."""
+    for op in tf.compat.v1.get_default_graph().get_operations():
+        with contextlib.suppress(ValueError):  # ValueError: no override on this op
+            name = op.get_attr("_gradient_op_type")
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            if name.startswith("CustomGradient-"):  # tf.custom_gradient's generate_name()
+                registered.add(name)
+
+
+def _release_gradients(registered: set) -> None:
+    """Unregisters the ``@tf.custom_gradient`` functions of a run's traced steps (:func:`_note_gradients`).
+
+    Under tf.function, ``ReplicaContext.all_reduce`` (Keras's optimizer sums the gradients with it, on every
+    strategy, the default one included) registers a ``@tf.custom_gradient`` under a fresh name in TensorFlow's
+    process-wide gradient registry at every trace, and the registered function holds the traced graph's tensors
+    (tensorflow/tensorflow#97697): the graph, and with it the model's variables, stayed alive for the life of the
+    process. Nothing differentiates through a finished step; only this run's own names are removed.
+    """
+    from tensorflow.python.framework import ops as tf_ops
+
+    registry = getattr(getattr(tf_ops, "_gradient_registry", None), "_registry", None)
+    for name in registered if isinstance(registry, dict) else ():
+        registry.pop(name, None)
+
+
+def _make_steps(model, optimizer, strategy, head: dict, registered: set):
     """-> (train_step, eval_step): tf.functions over a distributed batch, returning global sums.
 
-    Each returns (sum of weighted loss, sum of weighted metric, sum of weights) over the global batch.
+    Each returns (sum of weighted loss, sum of weighted metric, sum of weights) over the global batch; each
+    trace notes its custom gradients in ``registered`` (:func:`_note_gradients`).
     """
     classes = head["classes"]
 
@@ -240,11 +272,15 @@ def _make_steps(model, optimizer, strategy, head: dict):
 
     @tf.function
     def train_step(batch):
-        return reduce(strategy.run(replica_train, args=batch))
+        sums = reduce(strategy.run(replica_train, args=batch))
+        _note_gradients(registered)
+        return sums
 
     @tf.function
     def eval_step(batch):
-        return reduce(strategy.run(replica_eval, args=batch))
+        sums = reduce(strategy.run(replica_eval, args=batch))
+        _note_gradients(registered)
+        return sums
 
     return train_step, eval_step
 
@@ -305,6 +341,18 @@ def train(
         built inside ``strategy.scope()``; ``spec.batch_size`` is the global batch.
     raise_on_divergence: raise TrainingDiverged on NaN / inf loss instead of returning.
     """
+    registered: set[str] = set()  # the custom gradients the run's traced steps register
+    try:
+        with initializations.seeded(spec.seed):  # the run's own seeds, in this thread only
+            return _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snapshot_samples,
+                          raise_on_divergence, registered)
+    finally:
+        _release_gradients(registered)
+
+
+def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snapshot_samples, raise_on_divergence,
+           registered) -> TrainResult:
+    """The body of :func:`train`, with the run's seeds; the steps note their custom gradients in ``registered``."""
     started = time.perf_counter()
     train_data, test_data = split_dataset(dataset, spec)
     spec.validate(dataset_info=train_data)
@@ -314,12 +362,11 @@ def train(
     metric = head["metric"]
     strategy = strategy or tf.distribute.get_strategy()
 
-    keras.utils.set_random_seed(spec.seed)
     with strategy.scope():
         model = build_model(spec, dataset=train_data)
         optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
-    train_step, eval_step = _make_steps(model, optimizer, strategy, head)
+    train_step, eval_step = _make_steps(model, optimizer, strategy, head, registered)
 
     train_arrays = targets(train_data, task)
     test_arrays = targets(test_data, task) if test_data is not None and test_data.n_samples else None

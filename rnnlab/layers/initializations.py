@@ -1,10 +1,16 @@
-"""TFLearn initializer names -> Keras initializers.
+"""TFLearn initializer names -> Keras initializers, and :func:`seeded`: the seeds of unseeded ones, per run.
 
 ``weights_init`` accepts a name below, a Keras initializer or any callable ``(shape, dtype) -> tensor``,
 or a tensor / array of exactly the kernel's shape.
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+import random
+import threading
+import warnings
 
 import keras
 import numpy as np
@@ -92,3 +98,54 @@ def deserialize(config):
     if isinstance(config, dict) and set(config) == {"array"}:
         return np.asarray(config["array"], dtype="float32")
     return keras.saving.deserialize_keras_object(config)
+
+
+# ---------------------------------------------------------------------------------------------- seeds per run
+
+_block_random: contextvars.ContextVar[random.Random | None] = contextvars.ContextVar("rnnlab_seeded", default=None)
+_install_lock = threading.Lock()
+
+
+class _ContextRandom:
+    """Stands in for the ``random`` module in Keras's seed_generator: inside :func:`seeded`, the block's own
+    ``random.Random``; elsewhere the ``random`` module itself (Keras's behaviour unchanged)."""
+
+    def __getattr__(self, name):
+        return getattr(_block_random.get() or random, name)
+
+
+def _install() -> bool:
+    """Routes Keras's default seeds through :class:`_ContextRandom` (once); False if this Keras has no such hook."""
+    from keras.src.random import seed_generator
+
+    with _install_lock:
+        hook = getattr(seed_generator, "python_random", None)
+        if isinstance(hook, _ContextRandom):
+            return True
+        if hook is not random or not callable(getattr(seed_generator, "make_default_seed", None)):
+            return False
+        seed_generator.python_random = _ContextRandom()
+        return True
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """A block whose unseeded Keras initializers and ``keras.random.SeedGenerator`` s take their seeds from its
+    own ``random.Random(seed)``: what ``keras.utils.set_random_seed(seed)`` does for them, without touching
+    any process-wide state, so another thread (another block) neither changes nor sees this block's seeds.
+
+    Keras draws the seed of an initializer or SeedGenerator built with ``seed=None`` from Python's ``random``
+    module (``keras.src.random.seed_generator.make_default_seed``); inside the block that draw comes from the
+    block's generator instead, in the same order, so the weights and dropout masks are those the global seed
+    gave. The block is per context: threads start with an empty one. If this Keras has no such hook, falls
+    back to ``keras.utils.set_random_seed(seed)`` with a warning.
+    """
+    if not _install():
+        warnings.warn("rnnlab could not give this run its own seeds (this Keras has no "
+                      "seed_generator.python_random); it sets the process-wide seed instead.", stacklevel=3)
+        keras.utils.set_random_seed(seed)
+    token = _block_random.set(random.Random(seed))
+    try:
+        yield
+    finally:
+        _block_random.reset(token)

@@ -7,13 +7,16 @@
 The registry holds its layers (as TFLearn's graph holds its variables), so a layer built on concrete arrays,
 which nothing else keeps alive, can still be reused. It lives in a context variable, so
 ``with rnnlab.naming_context():`` gives a fresh one (an app that builds many models, one per browser session,
-does not collide, and their layers are freed with the context), and threads do not share theirs.
+does not collide, and their layers are freed with the context). Outside any naming context each thread has
+its own default registry, so threads never share one: a ``reuse=True`` in one thread cannot pick up a layer
+that another thread created (a new thread starts with an empty context, hence with its thread's default).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 
 from rnnlab.errors import RnnlabError
 
@@ -73,12 +76,20 @@ class ScopeRegistry:
 
 
 _registry: contextvars.ContextVar[ScopeRegistry | None] = contextvars.ContextVar("rnnlab_scopes", default=None)
-_default_registry = ScopeRegistry()
+_thread_defaults = threading.local()
+
+
+def _thread_default() -> ScopeRegistry:
+    """The calling thread's default registry, made on first use (freed when the thread ends)."""
+    registry = getattr(_thread_defaults, "registry", None)
+    if registry is None:
+        registry = _thread_defaults.registry = ScopeRegistry()
+    return registry
 
 
 def current() -> ScopeRegistry:
-    """The registry of the innermost naming context (a process-wide default outside any)."""
-    return _registry.get() or _default_registry
+    """The registry of the innermost naming context (outside any, the calling thread's default)."""
+    return _registry.get() or _thread_default()
 
 
 @contextlib.contextmanager
