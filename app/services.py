@@ -8,6 +8,7 @@ Shapes as in rnnlab: batch, time, units (B, T, n); inputs [B, T, D].
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 import streamlit as st
@@ -42,23 +43,89 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def parse_upload(data: bytes, file_name: str, csv_options: tuple = ()):
-    """Uploaded bytes -> SequenceDataset, validated by rnnlab.datasets (DataError explains bad files).
+#: The file types the Build page reads (by extension), and what each one is.
+UPLOAD_TYPES = {
+    "csv": "long CSV, one row per sequence and time step",
+    "npz": "NumPy archive with x [N, T, D], y, optional lengths and split",
+    "ts": "UEA / sktime time series",
+    "tsv": "UCR archive, label then values",
+}
+#: A file name's stem that marks one half of a TRAIN / TEST pair: 'JapaneseVowels_TRAIN', 'test', 'walks-test'.
+_PAIR_STEM = re.compile(r"^(?P<prefix>.*?)[_\-. ]?(?P<part>train|test)$", re.IGNORECASE)
 
-    csv_options: ((argument, value), ...) for load_csv (id_column, time_column, label_column, task).
+
+def upload_type(file_name: str) -> str | None:
+    """'walks.CSV' -> 'csv'; None for a type the app does not read."""
+    suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    return suffix if suffix in UPLOAD_TYPES else None
+
+
+def _unknown_type(file_name: str) -> str:
+    kind = f"a .{file_name.rsplit('.', 1)[-1]} file" if "." in file_name else "a file without an extension"
+    known = ", ".join(f".{t} ({what})" for t, what in UPLOAD_TYPES.items())
+    return f"{file_name}: {kind} is not a data format the app reads; expected {known}."
+
+
+def upload_problem(file_name: str, size: int, max_mb: int) -> str | None:
+    """A sentence saying why an uploaded file cannot be read (unknown type, over the size limit), or None."""
+    if upload_type(file_name) is None:
+        return _unknown_type(file_name)
+    if size > max_mb * 1024 * 1024:
+        return (f"{file_name} is {size / 2**20:.1f} MB; the limit is {max_mb} MB. Use fewer sequences, or save it "
+                "as a compressed NPZ.")
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def parse_upload(data: bytes, file_name: str, options: tuple = ()):
+    """Uploaded bytes -> (train, test) SequenceDatasets [N, T, D], validated by rnnlab.datasets (DataError explains
+    bad files); test is None unless the file carries its own split (an NPZ's ``split`` array).
+
+    options: ((argument, value), ...): for .csv load_csv's (id_column, time_column, label_column, task); for
+    .npz and .tsv task (None: the loader's default); a .ts file's header says its task.
     """
     import io
 
     buffer = io.BytesIO(data)
     buffer.name = file_name
-    lower = file_name.lower()
-    if lower.endswith(".npz"):
-        options = dict(csv_options)
-        return datasets.load_npz(buffer, task=options.get("task"))
-    if lower.endswith(".csv"):
-        return datasets.load_csv(buffer, **dict(csv_options))
-    raise datasets.DataError(f"{file_name}: expected a .csv or .npz file; received a file named {file_name!r}.")
+    options = dict(options)
+    kind = upload_type(file_name)
+    if kind == "npz":
+        return datasets.load_npz_train_test(buffer, task=options.get("task"))
+    if kind == "csv":
+        return datasets.load_csv(buffer, **options), None
+    if kind == "ts":
+        return datasets.load_ts(buffer), None
+    if kind == "tsv":
+        task = options.get("task")
+        return datasets.load_tsv(buffer, **({"task": task} if task else {})), None
+    raise datasets.DataError(_unknown_type(file_name))
+
+
+def combine_uploads(parsed: list) -> tuple:
+    """[(file name, (data, test or None)), ...] -> (train, test or None, label): one file as it is (its own split
+    when it has one), or a TRAIN / TEST pair of files (stems ending in train / test, the same start otherwise)
+    made to agree by datasets.align_train_test. label names the file(s) for the spec ('a_TRAIN.ts+a_TEST.ts')."""
+    if len(parsed) == 1:
+        name, (data, test) = parsed[0]
+        return data, test, name
+    names = [name for name, _ in parsed]
+    halves = {}
+    for name, (data, test) in parsed:
+        match = _PAIR_STEM.match(name.rsplit(".", 1)[0])
+        if match is None or len(parsed) != 2:
+            break
+        if test is not None:
+            raise datasets.DataError(f"{name}: this file has its own train / test split; upload it on its own.")
+        halves[match["part"].lower()] = (match["prefix"].lower(), name, data)
+    if set(halves) != {"train", "test"} or halves["train"][0] != halves["test"][0]:
+        raise datasets.DataError(
+            f"{', '.join(names)}: several files make one data set only as a TRAIN / TEST pair, two files whose "
+            "names end in _TRAIN and _TEST and otherwise agree (e.g. JapaneseVowels_TRAIN.ts and "
+            "JapaneseVowels_TEST.ts); otherwise upload one file."
+        )
+    train, test = datasets.align_train_test(halves["train"][2], halves["test"][2])
+    return train, test, f"{halves['train'][1]}+{halves['test'][1]}"
 
 
 def preview_lengths(x: np.ndarray, lengths: np.ndarray | None = None) -> dict[str, np.ndarray]:

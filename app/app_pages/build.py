@@ -92,15 +92,28 @@ def sample_data(spec):
     return spec.replace(dataset=name, dataset_options=chosen)
 
 
+def upload_options(file_name: str, id_column, time_column, label_column, task) -> tuple:
+    """The loader options for one uploaded file, from the expander's widgets (a .ts file's header says all)."""
+    kind = services.upload_type(file_name)
+    options = {} if kind == "ts" else {"task": None if task == "infer" else task}
+    if kind == "csv":
+        labels = [s.strip() for s in label_column.split(",") if s.strip()]
+        options.update(id_column=id_column.strip(), time_column=time_column.strip() or None,
+                       label_column=labels[0] if len(labels) == 1 else tuple(labels))
+    return tuple(sorted(options.items()))
+
+
 def own_data(spec):
     st.caption(
         f"Limits: {MAX_UPLOAD_MB} MB per file (server.maxUploadSize); at most 20,000 sequences, 1,000 steps, "
         "1,000 features and 50 million values. Values must be finite numbers; sequences are zero-padded at the "
         "end. Your file stays in this browser session only (it cannot travel in a link)."
     )
-    upload = st.file_uploader("Your data file (CSV or NPZ)", type=["csv", "npz"], key="build_data_upload",
-                              help="CSV: one row per sequence and time step. NPZ: arrays x [N, T, D], y and "
-                                   "optionally lengths.")
+    uploads = st.file_uploader(
+        "Your data: one file, or a TRAIN / TEST pair", accept_multiple_files=True, key="build_data_upload",
+        help="CSV: one row per sequence and time step. NPZ: arrays x [N, T, D], y, optionally lengths and split "
+             "(0 / 'train', 1 / 'test' per sequence). .ts: UEA / sktime. .tsv: UCR (label, then values). Two files "
+             "named ..._TRAIN and ..._TEST keep their split; otherwise validation_split holds out a random part.")
     with st.expander("CSV columns and task"):
         a, b, c, d = st.columns(4)
         id_column = a.text_input("id_column", "sequence_id", key="build_csv_id",
@@ -111,26 +124,41 @@ def own_data(spec):
                                     help="The target column; comma-separated for several.")
         task = d.selectbox("task", ["infer", "classification", "regression", "sequence_labelling"], key="build_csv_task",
                            help="infer: from the labels (a label that changes within a sequence: sequence "
-                                "labelling; class-like labels: classification; else regression).")
-    if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
-                 "Use fewer sequences, or save it as a compressed NPZ.")
-        upload = None
-    if upload is not None:
-        options = {"task": None if task == "infer" else task}
-        if upload.name.lower().endswith(".csv"):
-            labels = [s.strip() for s in label_column.split(",") if s.strip()]
-            options.update(id_column=id_column.strip(), time_column=time_column.strip() or None,
-                           label_column=labels[0] if len(labels) == 1 else tuple(labels))
-        with messages.guard(f"Reading {upload.name}"):
-            dataset = services.parse_upload(upload.getvalue(), upload.name, tuple(sorted(options.items())))
-            token = f"{experiment.UPLOAD_PREFIX}{upload.name}"
-            state.set_uploaded_dataset(dataset, token)
+                                "labelling; class-like labels: classification; else regression). A .tsv file "
+                                "is read as classification unless you choose regression; a .ts file's header "
+                                "says its task.")
+    parsed, failed = [], False
+    for upload in uploads or []:
+        problem = services.upload_problem(upload.name, upload.size, MAX_UPLOAD_MB)
+        if problem:
+            st.error(problem)
+            failed = True
+            continue
+        options = upload_options(upload.name, id_column, time_column, label_column, task)
+        before = len(parsed)
+        with messages.guard(f"Reading {upload.name}"):  # a bad file: st.error naming it and what is wrong
+            parsed.append((upload.name, services.parse_upload(upload.getvalue(), upload.name, options)))
+        failed = failed or len(parsed) == before
+    if parsed and not failed:
+        with messages.guard("Your files"):
+            key = tuple((u.file_id, upload_options(u.name, id_column, time_column, label_column, task))
+                        for u in uploads)
+            train, test, label = state.memo("upload_data", key, lambda: services.combine_uploads(parsed))
+            token = f"{experiment.UPLOAD_PREFIX}{label}"
+            state.set_uploaded_dataset(train if test is None else (train, test), token)
             spec = spec.replace(dataset=token, dataset_options={})
     if state.uploaded_dataset() is None:
         st.info("Upload a file to use your own data; until then the experiment keeps its current data.")
-    elif not experiment.is_upload(spec.dataset):
-        spec = spec.replace(dataset=state.uploaded_token(), dataset_options={})
+    else:
+        if not experiment.is_upload(spec.dataset):
+            spec = spec.replace(dataset=state.uploaded_token(), dataset_options={})
+        data = state.uploaded_dataset()
+        if isinstance(data, tuple):
+            st.caption(f"Split: your data's own (its split array or TRAIN / TEST files), {data[0].n_samples} "
+                       f"training and {data[1].n_samples} test sequences.")
+        else:
+            st.caption(f"Split: at random, validation_split = {spec.validation_split} of the {data.n_samples} "
+                       "sequences held out for testing (set it on the Train page).")
     return spec
 
 
@@ -167,8 +195,22 @@ def shapes(spec, train) -> None:
         return rows
 
     rows = state.memo("build_shapes", (spec.to_json(), train.name, train.n_features, train.time_steps), build)
-    st.markdown(" → ".join(f"`{r['layer']}` {r['output shape']}" for r in rows))
+    # return_state: what each call also returns in the code below (the model itself keeps the output only)
+    from rnnlab.experiments.codegen import state_names, state_outputs
+
+    returned = [", ".join(f"{name} {shapes}" for name, (_, shapes) in zip(names, state_outputs(layer)))
+                for layer, names in zip(spec.layers, state_names(spec))]
+    if any(returned) and len(rows) == len(spec.layers) + 2:  # InputData, the recurrent layers, the head
+        rows = [dict(row, **{"return_state also returns": extra})
+                for row, extra in zip(rows, ["", *returned, ""])]
+    st.markdown(" → ".join(f"`{r['layer']}` {r['output shape']}"
+                           + (f" (+ {r['return_state also returns']})" if r.get("return_state also returns") else "")
+                           for r in rows))
     st.dataframe(rows, hide_index=True, key="build_shapes_table")
+    if any(returned):
+        st.caption("return_state: the call also returns the layer's final state, as the code below unpacks it "
+                   "(`net, state = rnnlab.lstm(..., return_state=True)`), ready for a decoder's initial_state. "
+                   "This model feeds only the output on, to the next layer and the head, so it trains the same.")
 
 
 def spec_json(spec) -> None:
@@ -205,7 +247,8 @@ with messages.guard("Data"):
     st.header("1. Data", divider="gray")
     own = experiment.is_upload(spec.dataset)
     source = st.radio("Source", ["Sample data", "Your own file (CSV / NPZ)"], index=int(own), horizontal=True,
-                      key=state.key(PAGE, "source"), label_visibility="collapsed")
+                      key=state.key(PAGE, "source"), label_visibility="collapsed",
+                      captions=["", "also UEA .ts, UCR .tsv and TRAIN / TEST pairs"])
     new_spec = sample_data(spec) if source == "Sample data" else own_data(spec)
     if new_spec != spec:
         state.set_spec(new_spec)

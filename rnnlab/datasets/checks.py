@@ -1,11 +1,13 @@
-"""Shared checks for your own files (CSV and NPZ): opening a source under the size cap, size and task checks,
-class-label encoding, and the padding warnings (DataWarning) for all-zero real steps."""
+"""Shared checks for your own files (CSV, NPZ, .ts, .tsv): opening a source under the size cap, reading it as
+text, size and task checks, class-label encoding, the padding warnings (DataWarning) for all-zero real steps,
+and align_train_test, which makes a TRAIN / TEST pair of files agree (classes, T)."""
 
 from __future__ import annotations
 
 import io
 import os
 import warnings as _warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from rnnlab.datasets.dataset import (
     TASKS,
     DataError,
     DataWarning,
+    SequenceDataset,
     int64_labels,
 )
 from rnnlab.padding import padding_report
@@ -60,6 +63,44 @@ def _open_source(source, name: str):
     if size > MAX_FILE_BYTES:
         raise DataError(f"{name}: {size} bytes is too large; at most MAX_FILE_BYTES={MAX_FILE_BYTES}.")
     return source
+
+
+def _read_text(source, name: str) -> str:
+    """Path, file-like or bytes -> the whole text (UTF-8, a byte-order mark dropped), at most MAX_FILE_BYTES."""
+    source = _open_source(source, name)
+    if isinstance(source, (str, os.PathLike)):
+        data = Path(source).read_bytes()
+    else:
+        data = source.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise DataError(f"{name}: more than {MAX_FILE_BYTES} bytes is too large; at most MAX_FILE_BYTES={MAX_FILE_BYTES}.")
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    if data.startswith((b"PK\x03\x04", b"\x93NUMPY")):
+        raise DataError(f"{name}: a binary NumPy / zip file, not text; save it as .npz to load it with load_npz.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{name}: not a text file (byte {error.start} is not UTF-8); expected one sequence per line."
+        ) from None
+
+
+def _floats(parts) -> tuple[np.ndarray, int]:
+    """[k] text values -> ([k] float64, index of the first that is not a number, or -1). 'nan' / 'inf' parse
+    (callers refuse or use them); '', '?' and text do not (their values are nan)."""
+    try:
+        return np.array(parts, dtype=np.float64), -1
+    except ValueError:
+        pass
+    values = np.full(len(parts), np.nan)
+    first = -1
+    for i, part in enumerate(parts):
+        try:
+            values[i] = float(part)
+        except ValueError:
+            first = i if first < 0 else first
+    return values, first
 
 
 def _check_size(n: int, t: int, d: int, name: str) -> None:
@@ -161,3 +202,58 @@ def _padding_warnings(x: np.ndarray, lengths: np.ndarray, ids, lines: np.ndarray
 def _emit(messages: list[str], name: str) -> None:
     if messages:
         _warnings.warn(f"{name}: " + "\n".join(messages), DataWarning, stacklevel=3)
+
+
+# ------------------------------------------------------------------------------------ TRAIN / TEST pairs
+
+
+def align_train_test(train: SequenceDataset, test: SequenceDataset) -> tuple[SequenceDataset, SequenceDataset]:
+    """(train [N1, T1, D], test [N2, T2, D]) -> the same two sets with one T (the larger, zero-padded) and one
+    class numbering, as a TRAIN / TEST pair of files needs (each file was loaded on its own).
+
+    Classes are matched by name (a set without class_names is named by its codes "0".."K-1"): train keeps
+    its codes, test's are renumbered, and classes only test has are added after train's. Raises DataError
+    when the two differ in task, number of features D, or numbers per target k.
+    """
+    where = f"TRAIN / TEST pair ({train.name}, {test.name})"
+    if train.task != test.task:
+        raise DataError(f"{where}: tasks differ, {train.task!r} and {test.task!r}; both files must hold one task.")
+    if train.n_features != test.n_features:
+        raise DataError(
+            f"{where}: {train.n_features} and {test.n_features} features (D) per step; both files need the same D."
+        )
+    if train.n_classes is None and train.y.shape[-1] != test.y.shape[-1]:
+        raise DataError(
+            f"{where}: {train.y.shape[-1]} and {test.y.shape[-1]} numbers per target (k); both files need the same k."
+        )
+    t = max(train.time_steps, test.time_steps)
+    train, test = _padded_to(train, t), _padded_to(test, t)
+    if train.n_classes is None:
+        return train, test
+    names = list(train.class_names or (str(c) for c in range(train.n_classes)))
+    test_names = test.class_names or tuple(str(c) for c in range(test.n_classes))
+    names += [c for c in dict.fromkeys(test_names) if c not in names]
+    if len(names) > MAX_CLASSES:
+        raise DataError(f"{where}: {len(names)} classes in all; at most MAX_CLASSES={MAX_CLASSES}.")
+    code_of = {c: i for i, c in enumerate(names)}
+    recode = np.array([code_of[c] for c in test_names], np.int64)  # test code -> pair code
+    y = recode[test.y]
+    if test.task == "sequence_labelling":
+        y = np.where(test.valid_mask, y, 0)  # padded steps stay class 0
+    numbered = names == [str(c) for c in range(len(names))]
+    keep_names = () if numbered and not train.class_names else tuple(names)  # () : the codes are the labels
+    train = replace(train, n_classes=len(names), class_names=keep_names)
+    test = replace(test, y=y, n_classes=len(names), class_names=keep_names)
+    return train, test
+
+
+def _padded_to(data: SequenceDataset, t: int) -> SequenceDataset:
+    """[N, T, ...] -> [N, t, ...] with zeros after step T (x, and y of sequence labelling)."""
+    extra = t - data.time_steps
+    if extra == 0:
+        return data
+    x = np.pad(data.x, ((0, 0), (0, extra), (0, 0)))
+    y = data.y
+    if data.task == "sequence_labelling":
+        y = np.pad(y, [(0, 0), (0, extra)] + [(0, 0)] * (y.ndim - 2))
+    return replace(data, x=x, y=y)

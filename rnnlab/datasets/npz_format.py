@@ -1,4 +1,9 @@
-"""Your own data as a NumPy .npz archive (x [N, T, D], y, optional lengths): load_npz and its helpers."""
+"""Your own data as a NumPy .npz archive (x [N, T, D], y, optional lengths, split): load_npz and its helpers.
+
+The optional ``split`` key is the file's own train / test split, one entry per sequence: 0 or 'train' for a
+training sequence, 1 or 'test' for a test sequence (bool, integer or text arrays; text is case-insensitive).
+It is the layout of the shipped sample_data/*.npz (uint8, 0 train, 1 test), so those files load the same.
+"""
 
 from __future__ import annotations
 
@@ -37,19 +42,61 @@ _READ = {
     "class_names": (MAX_CLASSES, "MAX_CLASSES", _NAMES_BYTES),
     "task": (1, "one value", 4096),
     "n_classes": (1, "one value", 8),
+    "split": (MAX_SEQUENCES, "MAX_SEQUENCES", _NAMES_BYTES),
 }
+SPLIT_CODES = {"train": 0, "test": 1}  # a split array's text values -> its codes
 _SCALAR_KEYS = ("task", "n_classes")
 
 
-def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
+def load_npz(path_or_buffer, task: str | None = None, split: str | None = None) -> SequenceDataset:
     """NPZ with ``x`` [N, T, D] zero-padded at the end, ``y`` and optional ``lengths`` [N] -> SequenceDataset.
 
     y: [N] classes (ints or text) or numbers, [N, k] numbers, [N, T] classes per step or
     [N, T, k] numbers per step. ``task=None`` infers it from y's shape and dtype (a ``task`` array
     in the file counts as the hint). Without ``lengths`` each length is the index after the last
     non-zero step. Optional keys written by SequenceDataset.save_npz (feature_names, class_names,
-    sequence_ids, n_classes) are honoured; other keys are ignored. Never unpickles.
+    sequence_ids, n_classes) are honoured, and ``split`` [N] (0 / 'train', 1 / 'test'; see the module
+    docstring) is checked. Other keys are ignored. Never unpickles.
+
+    ``split``: None or 'all' -> every sequence; 'train' / 'test' -> the sequences the file's ``split`` array
+    marks so (classes numbered over the whole file, so both parts agree). load_npz_train_test gives both.
     """
+    if split not in (None, "all", *SPLIT_CODES):
+        raise DataError(f"split must be None, 'all', 'train' or 'test'; received {split!r}.")
+    dataset, codes = _load_npz(path_or_buffer, task)
+    if split in (None, "all"):
+        return dataset
+    if codes is None:
+        raise DataError(
+            f"{dataset.name}: split={split!r} needs a 'split' array in the file (one entry per sequence: "
+            "0 or 'train', 1 or 'test'); the file has none. Use split=None for every sequence."
+        )
+    return _part(dataset, codes, split)
+
+
+def load_npz_train_test(path_or_buffer, task: str | None = None) -> tuple[SequenceDataset, SequenceDataset | None]:
+    """NPZ -> (train, test) SequenceDatasets [N_train, T, D], [N_test, T, D] by the file's ``split`` array, or
+    (every sequence, None) when the file has no ``split``. Reads the file once; see load_npz."""
+    dataset, codes = _load_npz(path_or_buffer, task)
+    if codes is None:
+        return dataset, None
+    return _part(dataset, codes, "train"), _part(dataset, codes, "test")
+
+
+def _part(dataset: SequenceDataset, codes: np.ndarray, split: str) -> SequenceDataset:
+    """The sequences whose split code is SPLIT_CODES[split]; DataError when there are none."""
+    chosen = codes == SPLIT_CODES[split]
+    if not chosen.any():
+        other = next(s for s in SPLIT_CODES if s != split)
+        raise DataError(
+            f"{dataset.name}: the 'split' array marks no sequence {split!r} (all {len(codes)} are {other!r}); "
+            f"expected both 'train' (0) and 'test' (1), or drop the 'split' array."
+        )
+    return dataset.subset(chosen)
+
+
+def _load_npz(path_or_buffer, task: str | None) -> tuple[SequenceDataset, np.ndarray | None]:
+    """-> (every sequence, the split codes [N] int8 (0 train, 1 test) or None without a 'split' array)."""
     name = _source_name(path_or_buffer, "uploaded.npz")
     task = _checked_task(task)
     arrays, keys = _read_npz(path_or_buffer, name)
@@ -116,9 +163,10 @@ def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
     task, y, n_classes, class_names = _npz_labels(y, task, lengths, t, name, ids, declared)
     if n_classes is not None and not class_names:
         class_names = _optional_names(arrays, "class_names", n_classes, name)
+    codes = _split_codes(arrays["split"], n, name, ids) if "split" in arrays else None
     messages = _padding_warnings(x32, lengths, np.asarray(ids, dtype=object), None)
     _emit(messages, name)
-    return SequenceDataset(
+    dataset = SequenceDataset(
         name=name,
         x=x32,
         y=y,
@@ -130,6 +178,31 @@ def load_npz(path_or_buffer, task: str | None = None) -> SequenceDataset:
         class_names=class_names,
         sequence_ids=ids,
     )
+    return dataset, codes
+
+
+def _split_codes(split: np.ndarray, n: int, name: str, ids) -> np.ndarray:
+    """The file's split array [N] -> [N] int8 codes, 0 train and 1 test; DataError naming a bad entry."""
+    if split.shape != (n,):
+        raise DataError(
+            f"{name}: 'split' has shape {split.shape}; expected ({n},), one entry per sequence "
+            "(0 or 'train', 1 or 'test')."
+        )
+    if split.dtype.kind in "US":
+        text = np.char.lower(np.char.strip(split.astype(str)))
+        codes = np.full(n, -1, np.int8)
+        for key, code in SPLIT_CODES.items():
+            codes[text == key] = code
+    else:
+        codes = np.where(split == 0, 0, np.where(split == 1, 1, -1)).astype(np.int8)
+    bad = np.flatnonzero(codes < 0)
+    if bad.size:
+        b = int(bad[0])
+        raise DataError(
+            f"{name}: split[{b}] = {split[b].item()!r} (sequence '{ids[b]}'); expected 'train' or 'test' "
+            "(or 0 = train, 1 = test)."
+        )
+    return codes
 
 
 def _read_npz(source, name: str) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
@@ -157,8 +230,9 @@ def _check_declared(header: NpyHeader, name: str) -> None:
             raise DataError(f"{name}: x has dtype {header.dtype}; expected numbers.")
         if len(header.shape) == 3:
             _check_size(*header.shape, f"{name}: array 'x' ({header.describe()})")
-    if key == "y" and header.dtype.kind not in "biufUS":
-        raise DataError(f"{name}: y has dtype {header.dtype}; expected numbers or text labels.")
+    if key in ("y", "split") and header.dtype.kind not in "biufUS":
+        expected = "numbers or text labels" if key == "y" else "0 / 1 or 'train' / 'test'"
+        raise DataError(f"{name}: {key} has dtype {header.dtype}; expected {expected}.")
     if header.n_values > max_values:
         raise DataError(
             f"{name}: array '{key}' declares {header.describe()} = {header.n_values} values; "
