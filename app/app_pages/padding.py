@@ -3,6 +3,8 @@
 Its choices are kept in the URL (pd_data, pd_rows, pd_from, pd_zero, pd_kind, pd_n, pd_seed, pd_sample).
 """
 
+import zlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -37,6 +39,7 @@ def data_for(source: str):
 
 with messages.guard("Padding lab"):
     from rnnlab import padding, plots
+    from rnnlab.probes import padding_lab
 
     present = state.presentation()  # large type: the long data names get a row of their own
     if present:
@@ -62,13 +65,16 @@ with messages.guard("Padding lab"):
 
     st.header("1. Where does each sequence end?", divider="gray")
     report = padding.padding_report(x)
-    readings = {"true": lengths, "TFLearn (count of non-zero steps)": report.tflearn,
+    ranges = padding_lab.real_step_ranges(x, lengths)  # [B, 2]: real steps start..stop-1 (pre-padded: the last ones)
+    real = padding_lab.real_step_mask(ranges, time_steps)  # [B, T]
+    readings = {"true real": ranges, "TFLearn (count of non-zero steps)": report.tflearn,
                 "stop at first zero": report.first_zero}
     fig = plots.padding_grid(x, readings, title=f"{name}: samples {start}..{start + batch - 1}, real steps and padding")
     figures.figure(fig, key="pad_grid")
     table = pd.DataFrame({
         "sample": np.arange(start, start + batch),
         "true length": lengths,
+        "true real steps": [f"t={s}..{e - 1}" if e > s else "none" for s, e in ranges],
         "TFLearn's inferred length": report.tflearn,
         "stop at first zero": report.first_zero,
         "after last non-zero step": report.trailing,
@@ -82,42 +88,50 @@ with messages.guard("Padding lab"):
         hide_index=True, key="pad_table",
     )
     if flagged.any():
+        sentences = padding_lab.explanations(x, lengths)
         for b in np.flatnonzero(flagged):
-            st.markdown(f"- **Row {b}**: {report.explain(int(b))}" + (
+            st.markdown(f"- **Row {b}**: {sentences[b]}" + (
                 f" (its true length is {int(lengths[b])})" if report.tflearn[b] != lengths[b] else ""))
     else:
         st.success("Every reading agrees with the true lengths: clean post-padded data. Try the pre-padded "
                    "walks, or insert an all-zero step.")
 
     st.header("2. Step by step: dynamic on and off", divider="gray")
-    k1, k2, k3, k4 = [*st.columns(2), *st.columns(2)] if present else st.columns(4)
+    k1, k2, k3, k4 = [*st.columns(2), *st.columns(2)] if present else st.columns([1, 1, 1, 1.5])
     kind = widgets.url_choice(k1.selectbox, "Layer", ["lstm", "gru", "simple_rnn"], view="pd_kind", key="pad_kind")
     n_units = widgets.url_number(k2.number_input, "n_units", 1, 64, 8, view="pd_n", key="pad_units")
     seed = widgets.url_number(k3.number_input, "Weights seed", 0, 10_000, 0, view="pd_seed", key="pad_seed")
-    b = widgets.url_choice(k4.selectbox, "Sample", range(batch), view="pd_sample", key=f"pad_sample_{batch}",
-                      format_func=lambda i: f"row {i} (true length {int(lengths[i])})")
+    # the picker's key follows the rows shown (source, first row, where their real steps are), so switching the
+    # data makes a fresh picker: a browser never keeps the label (and length) of a row of other data
+    shown = zlib.crc32(f"{source}|{int(start)}|{zero}".encode() + ranges.tobytes())
+    b = widgets.url_choice(k4.selectbox, "Sample", range(batch), view="pd_sample", key=f"pad_sample_{shown:08x}",
+                           format_func=lambda i: f"row {i} (length {int(lengths[i])}, t={int(ranges[i, 0])}.."
+                                                 f"{int(ranges[i, 1]) - 1})" if lengths[i] else f"row {i} (length 0)")
     out = services.dynamic_vs_static(x, kind, int(n_units), int(seed))
-    valid = np.arange(time_steps) < out["lengths"][b]
-    fig = plots.dynamic_comparison(out["seq_dynamic"][b], out["seq_static"][b], valid,
-                                   returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
-                                   returned_step_static=int(max(out["returned_static"][b], 0)),
-                                   value_name="h", title=f"{kind} outputs h of row {b}: dynamic=True vs dynamic=False")
-    figures.figure(fig, key="pad_dynamic_h")
-    if "c_dynamic" in out:
-        fig = plots.dynamic_comparison(out["c_dynamic"][b], out["c_static"][b], valid,
-                                       returned_step_dynamic=int(max(out["returned_dynamic"][b], 0)),
-                                       value_name="c", title=f"LSTM cell state c of row {b}: dynamic=True vs dynamic=False")
-        figures.figure(fig, key="pad_dynamic_c")
-    st.markdown("**Which step does `return_seq=False` return?** (found by comparing the returned output with "
-                "every step of the sequence)")
-    st.dataframe(pd.DataFrame({
-        "row": np.arange(batch),
-        "TFLearn length": out["lengths"],
-        "dynamic=True returns step": out["returned_dynamic"],
-        "dynamic=False returns step": out["returned_static"],
-    }), hide_index=True, key="pad_returned")
-    st.caption("dynamic=True returns step length-1 of each sample (zeros after it, state carried through); "
-               "dynamic=False returns the last time step T-1, after running over the padding.")
+    computed = np.arange(time_steps) < out["lengths"][b]  # dynamic=True computes steps 0..length-1
+    for value, symbol, key in (("seq", "h", "pad_dynamic_h"), ("c", "c", "pad_dynamic_c")):
+        if f"{value}_dynamic" not in out:
+            continue
+        what = f"{kind} outputs h" if value == "seq" else "LSTM cell state c"
+        fig = plots.dynamic_comparison(out[f"{value}_dynamic"][b], out[f"{value}_static"][b], real[b],
+                                       computed=computed, returned_step_dynamic=int(out["returned_dynamic"][b]),
+                                       returned_step_static=int(out["returned_static"][b]), value_name=symbol,
+                                       title=f"{what} of row {b}: dynamic=True vs dynamic=False")
+        figures.figure(fig, key=key)
+    st.markdown("**Which step does `return_seq=False` return?**")
+    returned = pd.DataFrame(padding_lab.returned_steps_table(x, lengths))
+    returned["checked: output there == returned"] = out["checked_dynamic"] & out["checked_static"]
+    st.dataframe(returned, hide_index=True, key="pad_returned")
+    st.caption("dynamic=True returns the output at step length-1, where length is TFLearn's count of non-zero "
+               "steps (zeros when the count is 0); the state is carried through the steps after it. On post-padded "
+               "data that is the last real step. On pre-padded data the layer reads the first `length` steps, "
+               "leading zeros first, so that step lies in the padding (an output of zeros only: 'from real data' "
+               "is unticked) or before the last real steps. dynamic=False returns the last time step T-1. The "
+               "last column checks each rule against the layer: its output at that step equals what it returned.")
+    if not returned["checked: output there == returned"].all():
+        st.error("For some rows the layer's return_seq=False output differs from its output at the step above: "
+                 "please report this (rows " + ", ".join(map(str, np.flatnonzero(
+                     ~returned["checked: output there == returned"].to_numpy()))) + ").")
 
     st.header("3. Post- vs pre-padding", divider="gray")
     post = services.load_sample("variable_length", "train")
@@ -126,18 +140,19 @@ with messages.guard("Padding lab"):
     compared = services.post_vs_pre(post.x[int(start):stop], pre.x[int(start):stop], post.lengths[int(start):stop],
                                     kind, int(n_units), int(seed))
     pb = min(b, stop - int(start) - 1)
-    counted = {name: np.arange(time_steps_pp) < padding.tflearn_lengths_np(data.x[int(start) + pb][None])[0]
-               for name, data, time_steps_pp in (("post", post, post.time_steps), ("pre", pre, pre.time_steps))}
+    real_pp = {name: padding_lab.real_step_mask(padding_lab.real_step_ranges(
+                   data.x[int(start) + pb][None], data.lengths[int(start) + pb][None]), data.time_steps)[0]
+               for name, data in (("post", post), ("pre", pre))}
     left, right = st.columns(2)
     with left:
-        fig = plots.state_heatmap(compared["seq_post"][pb], counted["post"], title=f"Post-padded row {pb}: output h")
+        fig = plots.state_heatmap(compared["seq_post"][pb], real_pp["post"], title=f"Post-padded row {pb}: output h")
         figures.figure(fig, key="pad_post", share=0.5)
     with right:
-        fig = plots.state_heatmap(compared["seq_pre"][pb], counted["pre"], title=f"Pre-padded row {pb}: output h")
+        fig = plots.state_heatmap(compared["seq_pre"][pb], real_pp["pre"], title=f"Pre-padded row {pb}: output h")
         figures.figure(fig, key="pad_pre", share=0.5)
-    st.caption("Both with dynamic=True; grey = the steps after the length dynamic mode counts. Post-padded: the "
-               "layer reads the real steps and stops. Pre-padded: it reads the leading zeros as if they were data, "
-               "and stops before the last real steps.")
+    st.caption("Both with dynamic=True; grey = padded steps. Post-padded: the layer reads the real steps and "
+               "stops. Pre-padded: it reads the leading zeros (under the grey) as if they were data and stops as "
+               "many steps before the end: the last real steps show an output of 0, never computed.")
     st.dataframe(pd.DataFrame({
         "row": np.arange(stop - int(start)),
         "true length": post.lengths[int(start):stop],
@@ -150,14 +165,13 @@ with messages.guard("Padding lab"):
     st.header("4. The bidirectional last-output pitfall", divider="gray")
     bi = services.bidirectional_last(x, kind, kind, int(n_units), int(seed), True)
     n = int(n_units)
-    valid_bi = np.arange(time_steps) < bi["lengths"][b]
-    fig = plots.state_heatmap(bi["seq"][b][:, n:], valid_bi, state_name="h_bw",
+    fig = plots.state_heatmap(bi["seq"][b][:, n:], real[b], state_name="h_bw",
                               title=f"Backward half of a bidirectional_rnn's outputs, row {b}, in time order")
     figures.figure(fig, key="pad_bidirectional")
     st.markdown(
-        f"`return_seq=False` returns step **{int(bi['lengths'][b]) - 1}** (length-1). Its backward half is the "
-        "backward cell's *first* output: it has read only that one step. The backward summary of the whole "
-        "sequence is at **t=0**."
+        f"`return_seq=False` returns step **{int(bi['lengths'][b]) - 1}** (length-1, TFLearn's count). Its "
+        "backward half is the backward cell's *first* output: it has read only that one step. The backward summary "
+        "of the steps it counts is at **t=0**."
     )
     st.dataframe(pd.DataFrame({
         "row": np.arange(batch),

@@ -37,17 +37,18 @@ def _restructure(layers: list[LayerSpec], *, last_returns_seq: bool | None = Non
 
 
 def convert(layer: LayerSpec, kind: str) -> LayerSpec:
-    """A layer turned into another kind, keeping what carries over (units, return_seq, dynamic, scope)."""
+    """A layer turned into another kind, keeping what carries over (units, return_seq, return_state, dynamic,
+    scope)."""
     if kind == layer.kind:
         return layer
     if kind == "bidirectional_rnn":
         cell_kind = layer.kind if layer.kind in docs.CELL_KINDS else "lstm"
         cell = CellSpec(kind=cell_kind, n_units=layer.units)
-        return LayerSpec(kind=kind, n_units=layer.units, return_seq=layer.return_seq, dynamic=layer.dynamic,
-                         scope=layer.scope, cell_fw=cell, cell_bw=cell)
+        return LayerSpec(kind=kind, n_units=layer.units, return_seq=layer.return_seq, return_state=layer.return_state,
+                         dynamic=layer.dynamic, scope=layer.scope, cell_fw=cell, cell_bw=cell)
     if layer.kind == "bidirectional_rnn":
-        return LayerSpec(kind=kind, n_units=layer.units, return_seq=layer.return_seq, dynamic=layer.dynamic,
-                         scope=layer.scope)
+        return LayerSpec(kind=kind, n_units=layer.units, return_seq=layer.return_seq, return_state=layer.return_state,
+                         dynamic=layer.dynamic, scope=layer.scope)
     return _replace(layer, kind=kind, activation=None)
 
 

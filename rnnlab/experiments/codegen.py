@@ -30,8 +30,13 @@ def python_code(spec: ExperimentSpec, fit: bool = True, dataset_info=None) -> st
     lines += _data_code(spec)
     lines += [f"keras.utils.set_random_seed({spec.seed})", ""]
     lines.append("net = inputs = rnnlab.input_data(shape=[None, None, train.n_features])")
-    for layer in spec.layers:
-        lines.append(f"net = {_layer_call(layer)}")
+    names = state_names(spec)
+    for layer, states in zip(spec.layers, names):
+        outputs = ", ".join(["net", *states])
+        lines.append(f"{outputs} = {_layer_call(layer)}")
+        if states:  # the model below reads net only, as build_model does
+            shapes = "; ".join(f"{n}: {text}" for n, (_, text) in zip(states, state_outputs(layer)))
+            lines[-1] += f"  # {shapes}"
     optimizer = _optimizer_code(spec.optimizer, spec.learning_rate)
     if task is None:  # unknown data: decide when the script runs
         lines += [
@@ -67,6 +72,33 @@ def python_code(spec: ExperimentSpec, fit: bool = True, dataset_info=None) -> st
     return "\n".join(lines) + "\n"
 
 
+def state_outputs(layer: LayerSpec) -> list[tuple[str, str]]:
+    """LayerSpec -> [(what, shapes)] for each state a call with return_state=True (bidirectional_rnn:
+    return_states=True) returns after the output; [] when it is off. LSTM: ('state', '(c [B, n], h [B, n])');
+    GRU / SimpleRNN: ('state', 'h [B, n]'); bidirectional_rnn: ('state_fw', ...), ('state_bw', ...) from its cells.
+    The app's models ignore the flag (one output: build_model feeds the output on), so this is what the call
+    returns in the generated code, not a tensor of the built model.
+    """
+    if not layer.return_state:
+        return []
+
+    def shapes(kind: str, n: int) -> str:
+        return f"(c [B, {n}], h [B, {n}])" if kind == "lstm" else f"h [B, {n}]"
+
+    if layer.kind == "bidirectional_rnn":
+        return [("state_fw", shapes(layer.cell_fw.kind, layer.cell_fw.n_units)),
+                ("state_bw", shapes(layer.cell_bw.kind, layer.cell_bw.n_units))]
+    return [("state", shapes(layer.kind, layer.n_units))]
+
+
+def state_names(spec: ExperimentSpec) -> list[list[str]]:
+    """-> per layer, the names the generated code gives its states ('state', or 'state_0', 'state_2', ... when
+    several layers return one; bidirectional: 'state_fw', 'state_bw')."""
+    several = sum(bool(layer.return_state) for layer in spec.layers) > 1
+    return [[what + (f"_{i}" if several else "") for what, _ in state_outputs(layer)]
+            for i, layer in enumerate(spec.layers)]
+
+
 def _optimizer_code(name, lr):
     return {
         "adam": f"keras.optimizers.Adam({lr!r})",
@@ -85,6 +117,8 @@ def _kwargs_code(kwargs: dict) -> str:
 
 def _layer_call(layer: LayerSpec) -> str:
     kwargs = _layer_kwargs(layer)
+    if layer.return_state:  # build_model leaves it out (one output); the script shows what the call returns
+        kwargs["return_states" if layer.kind == "bidirectional_rnn" else "return_state"] = True
     if layer.kind == "bidirectional_rnn":
         cells = [
             f"rnnlab.{_CELL_CLASS[c.kind]}({c.n_units}{_kwargs_code(_cell_kwargs(c))})"

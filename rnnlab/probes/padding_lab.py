@@ -10,6 +10,11 @@ notebook or a test can show or check the same facts:
 * embedding_pitfall: after an embedding, padding id 0 is not a zero vector, so nothing is masked;
   ``seq_len=`` counted from the ids is the fix.
 
+And the facts the views state, from the data and the true lengths alone (no layer): real_step_ranges (where the
+real steps are: the first ``length`` steps when post-padded, the last ``length`` when pre-padded),
+dynamic_reading (what dynamic mode reads of each row), returned_steps_table (which step return_seq=False returns
+and what that output has read) and explanations (one sentence per row).
+
 Shapes: inputs [B, T, D]; outputs [B, T, n] or [B, n].
 """
 
@@ -44,7 +49,8 @@ def dynamic_vs_static(x: np.ndarray, kind: str, n_units: int, seed: int) -> dict
     Returns arrays: seq_dynamic / seq_static [B, T, n] (return_seq=True), last_dynamic / last_static [B, n]
     (return_seq=False), c_dynamic / c_static [B, T, n] (LSTM cell state per step, from rnnlab.probe; absent
     for other kinds), lengths [B] (TFLearn's count), returned_dynamic / returned_static [B]: the step whose
-    output equals what return_seq=False returned.
+    output return_seq=False returns (length-1, -1 for length 0 where it returns zeros; T-1), and
+    checked_dynamic / checked_static [B] bool: the output at that step equals what return_seq=False returned.
     """
     import rnnlab
 
@@ -66,9 +72,14 @@ def dynamic_vs_static(x: np.ndarray, kind: str, n_units: int, seed: int) -> dict
             out["c_dynamic"] = rnnlab.probe(seq_on, x).get(seq_on.name, "c")
             static = layers["seq_static"]
             out["c_static"] = rnnlab.probe(static, x).get(static.name, "c")
-    out["lengths"] = rnnlab_lengths(x)
-    out["returned_dynamic"] = _matching_step(out["seq_dynamic"], out["last_dynamic"])
-    out["returned_static"] = _matching_step(out["seq_static"], out["last_static"])
+    lengths = rnnlab_lengths(x)
+    out["lengths"] = lengths
+    # The step return_seq=False returns is fixed by the layer's rule (SPEC.md), not found by matching values:
+    # on pre-padded data many steps hold the same all-zero output, so a match cannot say which one it is.
+    out["returned_dynamic"] = lengths - 1  # -1: length 0, the layer returns zeros
+    out["returned_static"] = np.full(len(x), x.shape[1] - 1, np.int64)
+    out["checked_dynamic"] = _returned_matches(out["seq_dynamic"], out["last_dynamic"], out["returned_dynamic"])
+    out["checked_static"] = _returned_matches(out["seq_static"], out["last_static"], out["returned_static"])
     return out
 
 
@@ -77,21 +88,12 @@ def rnnlab_lengths(x: np.ndarray) -> np.ndarray:
     return padding.tflearn_lengths_np(x)
 
 
-def _matching_step(sequence: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """[B, T, n] outputs per step, [B, n] returned output -> [B]: the step it came from (-1 if none)."""
-    distance = np.abs(sequence - last[:, None, :]).max(axis=2)  # [B, T]
-    step = np.argmin(distance, axis=1)
-    # a dynamic sample of length L also has exact zeros after L: prefer the last step with an exact match
-    # that is not a zero padding output
-    exact = distance <= 1e-5
-    nonzero = np.abs(sequence).max(axis=2) > 0
-    for b in range(sequence.shape[0]):
-        candidates = np.flatnonzero(exact[b] & nonzero[b])
-        if candidates.size:
-            step[b] = candidates[-1]
-        elif not exact[b].any():
-            step[b] = -1
-    return step
+def _returned_matches(sequence: np.ndarray, last: np.ndarray, step: np.ndarray, atol: float = 1e-5) -> np.ndarray:
+    """[B, T, n] outputs per step, [B, n] returned outputs, [B] steps (-1: none) -> [B] bool: the output at
+    that step is the returned one (zeros for step -1). A check of the rule, shown beside it."""
+    rows = np.arange(len(step))
+    at_step = np.where((step >= 0)[:, None], sequence[rows, np.maximum(step, 0)], 0.0)  # [B, n]
+    return np.abs(at_step - last).max(axis=1) <= atol
 
 
 def post_vs_pre(x_post: np.ndarray, x_pre: np.ndarray, lengths: np.ndarray, kind: str, n_units: int, seed: int):
@@ -174,6 +176,133 @@ def insert_zero_step(x: np.ndarray, rows: tuple[int, ...], step: int) -> np.ndar
     for row in rows:
         out[row, step, :] = 0.0
     return out
+
+
+# ------------------------------------------------------------------------ where the real steps are
+
+
+def real_step_ranges(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """[B, T, D] inputs, [B] true lengths -> [B, 2] ints (start, stop): sample b's real steps are start..stop-1.
+
+    Post-padded rows (every step from ``length`` on is all zero) give (0, length), as the data contract says;
+    rows that are not, but whose first T - length steps are all zero, are pre-padded: (T - length, T). A row
+    that is neither (zeros on both sides of its real steps, or data that breaks the contract) is read as
+    post-padded. An all-zero step inside the real steps does not change the range: it is a real step.
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"x must be 3-D [batch, time, input_dim]; received an array of shape {x.shape}.")
+    batch, time_steps, _ = x.shape
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.shape != (batch,) or (batch and (lengths.min() < 0 or lengths.max() > time_steps)):
+        raise ValueError(f"lengths must be [B] = ({batch},) ints in 0..{time_steps}; received "
+                         f"{lengths.tolist() if lengths.size <= 20 else lengths.shape}.")
+    nonzero = np.abs(x).max(axis=2) > 0  # [B, T]
+    t = np.arange(time_steps)[None, :]  # [1, T]
+    post = ~(nonzero & (t >= lengths[:, None])).any(axis=1)  # nothing real after the first `length` steps
+    pre = ~(nonzero & (t < time_steps - lengths[:, None])).any(axis=1)  # nothing real before the last ones
+    start = np.where(~post & pre, time_steps - lengths, 0)
+    return np.stack([start, start + lengths], axis=1).astype(np.int64)  # [B, 2]
+
+
+def real_step_mask(ranges: np.ndarray, time_steps: int) -> np.ndarray:
+    """[B, 2] (start, stop) ranges -> [B, T] bool, True on real steps (False: padding)."""
+    ranges = np.asarray(ranges, dtype=np.int64)
+    t = np.arange(time_steps)[None, :]
+    return (t >= ranges[:, :1]) & (t < ranges[:, 1:])
+
+
+def dynamic_reading(x: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """[B, T, D] inputs, [B] true lengths -> what dynamic mode (TFLearn's count) reads of each sample, [B] each.
+
+    Keys: start / stop (the real steps, see real_step_ranges), count (TFLearn's length: the layer computes steps
+    0..count-1 and returns the output at count-1), padding_read (padded steps among them: the leading zeros of
+    pre-padded data), real_read (real steps among them), real_dropped (real steps it never computes),
+    first_real_read / last_real_read (the real steps read, -1 when none).
+    """
+    ranges = real_step_ranges(x, lengths)
+    start, stop = ranges[:, 0], ranges[:, 1]
+    count = padding.tflearn_lengths_np(x)
+    read_stop = np.minimum(count, stop)  # the layer reads steps 0..count-1
+    real_read = np.maximum(read_stop - start, 0)
+    return {
+        "start": start,
+        "stop": stop,
+        "count": count,
+        "padding_read": count - real_read,
+        "real_read": real_read,
+        "real_dropped": stop - start - real_read,
+        "first_real_read": np.where(real_read > 0, start, -1),
+        "last_real_read": np.where(real_read > 0, read_stop - 1, -1),
+    }
+
+
+def _steps(first: int, last: int) -> str:
+    return f"t={first}" if first == last else f"t={first}..{last}"
+
+
+def returned_steps_table(x: np.ndarray, lengths: np.ndarray, time_steps: int | None = None) -> dict[str, list]:
+    """[B, T, D] inputs, [B] true lengths -> the columns of "which step does return_seq=False return?".
+
+    dynamic=True returns the output at step count-1 (TFLearn's count; no step, zeros, when the count is 0);
+    dynamic=False at step T-1. For each row: where its real steps are, the step returned, what the layer had
+    read when it wrote that output and whether that includes real data.
+    """
+    x = np.asarray(x)
+    time_steps = x.shape[1] if time_steps is None else int(time_steps)
+    read = dynamic_reading(x, lengths)
+    rows = {"row": [], "real steps": [], "TFLearn length": [], "dynamic=True returns step": [],
+            "that output has read": [], "from real data": [], "dynamic=False returns step": []}
+    for b in range(len(x)):
+        start, stop, count = int(read["start"][b]), int(read["stop"][b]), int(read["count"][b])
+        pad, real, dropped = int(read["padding_read"][b]), int(read["real_read"][b]), int(read["real_dropped"][b])
+        if count == 0:
+            what = "nothing (length 0): return_seq=False gives zeros"
+        else:
+            parts = []
+            if pad:
+                parts.append(f"{pad} padded step(s)" if real else f"padding only ({_steps(0, count - 1)} all zero)")
+            if real:
+                first, last = int(read["first_real_read"][b]), int(read["last_real_read"][b])
+                parts.append("all its real steps " + _steps(first, last) if not dropped
+                             else f"real steps {_steps(first, last)}, not the last {dropped}")
+            what = ", then ".join(parts)
+        rows["row"].append(b)
+        rows["real steps"].append(_steps(start, stop - 1) if stop > start else "none")
+        rows["TFLearn length"].append(count)
+        rows["dynamic=True returns step"].append(count - 1)
+        rows["that output has read"].append(what)
+        rows["from real data"].append(real > 0)
+        rows["dynamic=False returns step"].append(time_steps - 1)
+    return rows
+
+
+def explanations(x: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """[B, T, D] inputs, [B] true lengths -> one sentence per sample on what dynamic mode does with it."""
+    report = padding.padding_report(x)
+    read = dynamic_reading(x, lengths)
+    sentences = []
+    for b in range(len(read["count"])):
+        start, stop, count = int(read["start"][b]), int(read["stop"][b]), int(read["count"][b])
+        if start == 0 or stop == start:
+            sentences.append(report.explain(b))
+            continue
+        real, dropped = int(read["real_read"][b]), int(read["real_dropped"][b])
+        computes = f"steps 0..{count - 1}" if count else "no step"
+        if real:
+            what = (f"{computes}: {int(read['padding_read'][b])} padded step(s), then real steps "
+                    f"{_steps(int(read['first_real_read'][b]), int(read['last_real_read'][b]))}")
+        else:
+            what = f"{computes}: padding only"
+        lost = f"all {dropped} real step(s)" if not real else f"the last {dropped} real step(s)"
+        sentences.append(
+            f"sample {b} starts with {start} all-zero step(s): it is pre-padded (real steps "
+            f"{_steps(start, stop - 1)}), so dynamic mode computes {what}, and drops {lost}."
+            if dropped else
+            f"sample {b} starts with {start} all-zero step(s): it is pre-padded (real steps "
+            f"{_steps(start, stop - 1)}), so dynamic mode computes {what}."
+        )
+    return sentences
 
 
 # ------------------------------------------------------------------------ the embedding pitfall
