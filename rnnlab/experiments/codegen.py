@@ -141,19 +141,7 @@ def _data_code(spec) -> list[str]:
     from rnnlab import datasets
 
     if spec.dataset not in datasets.names():
-        file_name = spec.dataset.split(":", 1)[-1]  # the app names uploads 'upload:<file>'
-        loader = "load_npz" if file_name.endswith(".npz") else "load_csv"
-        if not file_name.endswith((".csv", ".npz")):
-            file_name += ".csv"
-        return [
-            "import numpy as np",
-            "",
-            "# your own data: a SequenceDataset [N, T, D], split at random as rnnlab.experiments.split_dataset does",
-            f"data = datasets.{loader}({file_name!r})",
-            f"order = np.random.default_rng([{spec.seed}, 7]).permutation(data.n_samples)",
-            f"n_test = int(round({spec.validation_split!r} * data.n_samples))",
-            "train, test = data.subset(np.sort(order[n_test:])), data.subset(np.sort(order[:n_test]))",
-        ] + _standardize_code(plan)
+        return _own_data_code(spec) + _standardize_code(plan)
     seed = f", seed={plan['data_seed']}" if plan["data_seed"] else ""
     train = f", n_samples={plan['n_train']}{seed}" if plan["n_train"] else ""
     lines = [f"train = datasets.load({spec.dataset!r}, split='train'{train})"]
@@ -162,6 +150,55 @@ def _data_code(spec) -> list[str]:
         test = f", n_samples={min(plan['n_test'], datasets.load(spec.dataset, 'test').n_samples)}{seed}"
     lines.append(f"test = datasets.load({spec.dataset!r}, split='test'{test})")
     return lines + _standardize_code(plan)
+
+
+#: File name ending -> the rnnlab.datasets loader that reads it.
+_LOADERS = {".npz": "load_npz", ".ts": "load_ts", ".tsv": "load_tsv", ".csv": "load_csv"}
+
+
+def _loader(file_name: str) -> tuple[str, str]:
+    """A file name -> (loader, file name); a name without a known ending is read as CSV."""
+    for ending, loader in _LOADERS.items():
+        if file_name.lower().endswith(ending):
+            return loader, file_name
+    return "load_csv", file_name + ".csv"
+
+
+def _own_data_code(spec) -> list[str]:
+    """Your own data (the app names uploads 'upload:<file>' or 'upload:<train file>+<test file>'): load it, keep a
+    TRAIN / TEST pair's or an NPZ's own split, else split at random as rnnlab.experiments.split_dataset does."""
+    file_name = spec.dataset.split(":", 1)[-1]
+    parts = file_name.split("+")
+    if len(parts) == 2 and all(_loader(part)[1] == part for part in parts):
+        (train_loader, train_file), (test_loader, test_file) = _loader(parts[0]), _loader(parts[1])
+        return [
+            "# your own data: a TRAIN / TEST pair, aligned to one length and one class numbering",
+            f"train, test = datasets.align_train_test(datasets.{train_loader}({train_file!r}), "
+            f"datasets.{test_loader}({test_file!r}))",
+        ]
+    loader, file_name = _loader(file_name)
+    random_split = [
+        f"order = np.random.default_rng([{spec.seed}, 7]).permutation(data.n_samples)",
+        f"n_test = int(round({spec.validation_split!r} * data.n_samples))",
+        "train, test = data.subset(np.sort(order[n_test:])), data.subset(np.sort(order[:n_test]))",
+    ]
+    if loader == "load_npz":  # the file's own split when it has one
+        return [
+            "import numpy as np",
+            "",
+            "# your own data: the NPZ's own train / test split, else a random one as rnnlab.experiments.split_dataset does",
+            f"train, test = datasets.load_npz_train_test({file_name!r})",
+            "if test is None:",
+            "    data = train",
+            *(f"    {line}" for line in random_split),
+        ]
+    return [
+        "import numpy as np",
+        "",
+        "# your own data: a SequenceDataset [N, T, D], split at random as rnnlab.experiments.split_dataset does",
+        f"data = datasets.{loader}({file_name!r})",
+        *random_split,
+    ]
 
 
 def _standardize_code(plan) -> list[str]:
