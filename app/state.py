@@ -263,7 +263,8 @@ def first_time(file_id: str) -> bool:
 
 
 def uploaded_dataset():
-    """The user's own SequenceDataset, or None."""
+    """The user's own data: a SequenceDataset (split at random with the spec's validation_split), a (train, test)
+    pair when the files carry their own split (a TRAIN / TEST pair, an NPZ split key), or None."""
     return st.session_state.get(_UPLOAD)
 
 

@@ -31,7 +31,7 @@ def settings(spec):
     epochs = a.number_input("epochs", 1, MAX_EPOCHS, int(spec.epochs), key=k("epochs"), help=docs.TRAIN_HELP["epochs"])
     seed = b.number_input("seed", 0, MAX_SEED, int(spec.seed), key=k("seed"), help=docs.TRAIN_HELP["seed"])
     validation_split = spec.validation_split
-    if experiment.is_upload(spec.dataset):
+    if experiment.is_upload(spec.dataset) and not isinstance(state.uploaded_dataset(), tuple):  # no own split
         validation_split = c.number_input("validation_split", 0.01, 0.9, float(spec.validation_split), 0.05,
                                           key=k("val"), help=docs.TRAIN_HELP["validation_split"])
     every = d.number_input("snapshot every k epochs", 0, MAX_EPOCHS, max(1, int(epochs) // 5), key=k("snap"),
