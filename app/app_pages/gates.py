@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
-from app.session import experiment
+from app.session import experiment, lesson_runs
 from app.ui import downloads, figures, messages, widgets
 
 PAGE = "gates"
@@ -22,6 +22,8 @@ run = messages.need_run("The Gates page")
 if run is None:
     st.stop()
 messages.run_banner(run)
+with messages.guard("The lesson's evidence on this run"):
+    messages.lesson_evidence(lesson_runs.evidence_on(run, "gates.py"))
 
 
 def intervened(run, pool, layer_key: str, quantity: str, value: float, units, from_step: int, b: int):

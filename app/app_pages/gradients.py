@@ -72,6 +72,8 @@ run = messages.need_run("The Gradients page")
 if run is None:
     st.stop()
 messages.run_banner(run)
+with messages.guard("The lesson's evidence on this run"):
+    messages.lesson_evidence(lesson_runs.evidence_on(run, "gradients.py"))
 
 with messages.guard("Gradients of this run"):
     from rnnlab import plots

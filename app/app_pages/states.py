@@ -8,7 +8,7 @@ st_epoch), so a shared link opens the same view.
 import streamlit as st
 
 from app import state
-from app.session import experiment
+from app.session import experiment, lesson_runs
 from app.ui import downloads, figures, messages, widgets
 
 PAGE = "states"
@@ -18,6 +18,8 @@ run = messages.need_run("The States page")
 if run is None:
     st.stop()
 messages.run_banner(run)
+with messages.guard("The lesson's evidence on this run"):
+    messages.lesson_evidence(lesson_runs.evidence_on(run, "states.py"))
 
 
 def sample_label(pool, b: int) -> str:

@@ -64,6 +64,16 @@ def evidence(lesson):
         return state.memo("lesson-evidence", key, lambda: evidence_for(lesson, runs))
 
 
+def evidence_on(run, page: str):
+    """-> (lesson title, Evidence) when the loaded lesson is about ``page`` and ``run`` is one of its runs, else
+    None: the lesson's view shows, above its charts, what the claim measures on the run it shows."""
+    lesson = current()
+    if lesson is None or lesson.page != page or all(r is not run for r in runs_of(lesson).values()):
+        return None
+    found = evidence(lesson)
+    return None if found is None else (lesson.title, found)
+
+
 def focus_views(page: str, focus) -> dict[str, str]:
     """A Focus (layer, sample, units) -> {view setting: value} for ``page``; a sample beyond the probe pool
     (the first services.PROBE_SAMPLES test sequences the pages show) is left out."""

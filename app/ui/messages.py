@@ -58,3 +58,10 @@ def evidence(found) -> None:
     it does not, a note when it cannot be measured yet. Never more than the numbers show."""
     text = found.sentence + (f" {found.suggestion}" if found.holds is not True and found.suggestion else "")
     {True: st.success, False: st.warning}.get(found.holds, st.info)(text)
+
+
+def lesson_evidence(here) -> None:
+    """(lesson title, Evidence) or None -> the lesson's claim on this run, above a page's charts."""
+    if here is not None:
+        st.markdown(f"**Lesson: {here[0]}**")
+        evidence(here[1])

@@ -33,6 +33,7 @@ def test_load_and_train_then_look_here_opens_the_lessons_view_on_the_evidence():
     layer = at.selectbox(key="states_layer")
     sample = next(s for s in at.selectbox if s.key and s.key.startswith("states_sample_"))
     assert layer.value == found.focus.layer and sample.value == found.focus.sample
+    assert any(s.value == found.sentence for s in at.success)  # the claim, quantified, on the view itself
     if found.focus.sample != 0:  # the link of this view opens it too (a default value stays out of the URL)
         assert at.query_params["st_sample"] == str(found.focus.sample)
 
