@@ -229,7 +229,8 @@ def dynamic_comparison(
         where = "" if mask[step] else " (a padded step)"
         fig.add_annotation(  # the text leans into the panel, so it neither widens the axis nor leaves the panel
             x=step, y=n_units - 0.5, text=f"return_seq=False returns t={step}{where}", showarrow=True,
-            arrowhead=2, ax=0, ay=-28, xanchor="left" if step < time_steps / 2 else "right",
+            # the right panel's label one line higher: a long one leaning left must not cover the left panel's
+            arrowhead=2, ax=0, ay=-28 - 22 * (col - 1), xanchor="left" if step < time_steps / 2 else "right",
             font=dict(color=HIGHLIGHT), row=1, col=col,
         )
     for col in (1, 2):

@@ -22,7 +22,6 @@ Each failure lists the page, the size and the offending texts. Screenshots of ev
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.parse
 
@@ -35,6 +34,10 @@ try:  # tests/ as a package or as a plain directory on sys.path
                                             wait_healthy)
 except ImportError:
     from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server, wait_healthy
+try:
+    from tests.e2e.page_checks import MEASURE_JS, TEXT_BOXES, no_exceptions, open_page, require_chromium, settle
+except ImportError:
+    from page_checks import MEASURE_JS, TEXT_BOXES, no_exceptions, open_page, require_chromium, settle
 
 ARTIFACTS = ROOT / ".e2e-artifacts" / "presentation"
 SERVER_START_S = 90
@@ -68,114 +71,6 @@ def router_pages() -> list[tuple[str, str]]:
 PAGES = router_pages()
 CASES = [(size, title) for size in SIZES for title, _ in PAGES]
 
-#: Boxes whose text must show whole: (what it is, CSS selector).
-TEXT_BOXES = (
-    ("label", '[data-testid="stWidgetLabel"]'),
-    ("metric label", '[data-testid="stMetricLabel"]'),
-    ("metric value", '[data-testid="stMetricValue"]'),
-    ("metric delta", '[data-testid="stMetricDelta"]'),
-    ("button", '[data-testid^="stBaseButton"]'),
-    ("radio option", '[data-testid="stRadioOption"], [data-testid="stRadio"] label'),
-    ("tab", '[data-testid="stTab"], [data-baseweb="tab"]'),
-    ("selected value", '[data-testid="stSelectbox"] input'),
-    ("multiselect chip", '[data-testid="stMultiSelect"] [data-tag], [data-testid="stMultiSelect"] [data-baseweb="tag"]'),
-    ("sidebar link", '[data-testid="stSidebarNavLink"]'),
-    ("expander title", '[data-testid="stExpander"] summary'),
-)
-
-MEASURE_JS = r"""
-(boxes) => {
-  const problems = [];
-  const shown = (el) => {
-    const r = el.getBoundingClientRect();
-    if (r.width < 1 || r.height < 1) return false;
-    const s = getComputedStyle(el);
-    return s.visibility !== 'hidden' && s.display !== 'none';
-  };
-  const textOf = (el) => (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 90);
-  const cut = (root) => [root, ...root.querySelectorAll('*')].find((el) =>
-    !(el instanceof SVGElement) && el.clientWidth > 0 && (el.tagName === 'INPUT' ? el.value : (el.innerText || '').trim())
-    && el.scrollWidth > el.clientWidth + 1);
-  const seen = new Set();
-  for (const [kind, selector] of boxes) {
-    for (const el of document.querySelectorAll(selector)) {
-      if (seen.has(el) || !shown(el)) continue;
-      seen.add(el);
-      const text = (el.tagName === 'INPUT' ? el.value : textOf(el)) || el.getAttribute('aria-label') || '';
-      const inner = cut(el);
-      if (inner) {
-        problems.push(`${kind} "${text}": cut (${inner.clientWidth}px shows ${inner.scrollWidth}px of text)`);
-        continue;
-      }
-      const column = el.parentElement && el.parentElement.closest('[data-testid="stColumn"], [data-testid="stVerticalBlock"]');
-      if (column) {
-        const r = el.getBoundingClientRect(), c = column.getBoundingClientRect();
-        if (r.left < c.left - 1 || r.right > c.right + 1) {
-          problems.push(`${kind} "${text}": ${Math.round(r.width)}px wide spills out of its ${Math.round(c.width)}px column`);
-        }
-      }
-    }
-  }
-  const meets = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2
-    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
-  const rectOf = (el) => el.getBoundingClientRect();
-  document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => {
-    const svg = plot.querySelector('svg.main-svg');
-    if (!svg || !shown(plot)) return;
-    const chart = rectOf(svg);
-    const title = plot.querySelector('.gtitle');
-    const name = title ? `chart "${textOf(title)}"` : `chart ${index + 1}`;
-    const heads = [...plot.querySelectorAll('.gtitle, .gtitle-subtitle')].filter((el) => textOf(el));
-    for (const head of heads) {
-      const r = rectOf(head);
-      if (r.left < chart.left - 1 || r.right > chart.right + 1 || r.top < chart.top - 1) {
-        problems.push(`${name}: ${head.classList.contains('gtitle') ? 'title' : 'subtitle'} "${textOf(head)}" is `
-          + `${Math.round(r.width)}px wide, cut by the ${Math.round(chart.width)}px chart`);
-      }
-    }
-    const others = [
-      ...[...plot.querySelectorAll('.annotation')].map((el) => ['subplot title / annotation', el]),
-      ...[...plot.querySelectorAll('.legend')].map((el) => ['legend', el]),
-      ...[...plot.querySelectorAll('.cbtitle')].map((el) => ['colour bar title', el]),
-      ...heads.map((el) => ['title', el]),
-    ].filter(([, el]) => shown(el) && textOf(el));
-    for (let i = 0; i < heads.length; i++) {
-      for (const [what, other] of others) {
-        if (other === heads[i] || (heads.indexOf(other) >= 0 && heads.indexOf(other) < i)) continue;
-        if (meets(rectOf(heads[i]), rectOf(other))) {
-          problems.push(`${name}: "${textOf(heads[i])}" overlaps the ${what} "${textOf(other)}"`);
-        }
-      }
-    }
-    // a legend beside the plot (left or right of it, at its height) must leave it half the chart's width
-    const legend = plot.querySelector('.legend');
-    const areas = [...plot.querySelectorAll('.nsewdrag')].map(rectOf).filter((r) => r.width > 0);
-    if (legend && shown(legend) && areas.length) {
-      const l = rectOf(legend);
-      const left = Math.min(...areas.map((r) => r.left)), right = Math.max(...areas.map((r) => r.right));
-      const top = Math.min(...areas.map((r) => r.top)), bottom = Math.max(...areas.map((r) => r.bottom));
-      const beside = (l.left >= right - 2 || l.right <= left + 2) && l.top < bottom && l.bottom > top;
-      if (beside && right - left < 0.6 * chart.width) {
-        problems.push(`${name}: the ${Math.round(l.width)}px legend beside the plot leaves it `
-          + `${Math.round(right - left)}px of the ${Math.round(chart.width)}px chart`);
-      }
-    }
-  });
-  return problems;
-}
-"""
-
-
-def require_chromium() -> None:
-    """Fail (CI) or skip (elsewhere) with a clear message when the browser is missing."""
-    if os.path.exists(CHROMIUM):
-        return
-    message = (f"{CHROMIUM} not found: the browser test drives Debian's chromium. Install it with `make browser` "
-               "(apt-get install chromium); never `playwright install`.")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
@@ -190,21 +85,6 @@ def app_url(tmp_path_factory):
         yield url
     finally:
         stop_server(process)
-
-
-def settle(page) -> None:
-    """Wait until the script run has finished (the app says notRunning) and no spinner is left."""
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
-        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
-        timeout=120_000,
-    )
-
-
-def no_exceptions(page) -> None:
-    errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, errors.first.inner_text()
 
 
 def train_once(page, number: int) -> None:
@@ -232,33 +112,6 @@ def page(app_url):
         yield page
         context.close()
         browser.close()
-
-
-def heading(page) -> str:
-    return page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"] h1') || {}).innerText || ''")
-
-
-def open_page(page, title: str) -> None:
-    """Click the page's sidebar link (the session and its runs stay) and wait until it is drawn."""
-    before = heading(page)
-    link = page.locator("[data-testid='stSidebarNav'] a", has_text=title).first
-    already = link.get_attribute("aria-current") == "page"
-    link.click()
-    if not already:
-        page.wait_for_function("(before) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
-                               " return h && h.innerText && h.innerText !== before; }", arg=before)
-    settle(page)
-    # charts: wait until none is still a skeleton and the count has stopped growing
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stSkeleton\"]')",
-                           timeout=90_000)
-    previous = -1
-    for _ in range(20):
-        count = page.locator(".js-plotly-plot").count()
-        if count == previous:
-            break
-        previous = count
-        page.wait_for_timeout(700)
-    page.wait_for_timeout(600)  # plotly lays out its text after the first draw
 
 
 def shot(page, name: str) -> None:
