@@ -30,3 +30,24 @@ def keep_keras_session() -> None:
         return
     if getattr(script_runner, "_clean_problem_modules", None) is not _clean_problem_modules_without_keras:
         script_runner._clean_problem_modules = _clean_problem_modules_without_keras
+
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive after the imports (TensorFlow's, Keras', Streamlit's) out of the garbage collector's
+    sight, once per process.
+
+    Python's full collections walk every tracked object while holding the GIL; with TensorFlow loaded that is
+    millions of long-lived objects, and a full collection then stalls every session's page and the health check.
+    ``gc.freeze()`` keeps those start-up objects (which live as long as the server) out of later collections, so a
+    collection only walks what the sessions made since.
+    """
+    global _frozen
+    if not _frozen:
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        _frozen = True

@@ -38,6 +38,7 @@ _JOB = "rnnlab:training_job"
 _RUNS = "rnnlab:session_runs"
 _CURRENT = "rnnlab:current_run"
 _MEMO = "rnnlab:memo"
+_RUNS_MADE = "rnnlab:runs_made"
 _PRESENT = "rnnlab:presentation"
 _FLASH = "rnnlab:flash"
 _LESSON = "rnnlab:lesson"
@@ -295,10 +296,17 @@ def session_runs() -> list:
     return list(st.session_state.get(_RUNS, []))
 
 
+def next_run_number() -> int:
+    """The number of this session's next run: 1, 2, 3, ... for as long as the session lives (runs dropped beyond
+    MAX_SESSION_RUNS keep theirs, so two runs never share a label)."""
+    return st.session_state.get(_RUNS_MADE, 0) + 1
+
+
 def add_session_run(run, *, make_current: bool = True) -> None:
     """Keep a finished run (the oldest are dropped beyond MAX_SESSION_RUNS, models and all)."""
     runs = st.session_state.setdefault(_RUNS, [])
     runs.append(run)
+    st.session_state[_RUNS_MADE] = next_run_number()
     del runs[:-MAX_SESSION_RUNS]
     if make_current:
         st.session_state[_CURRENT] = run.run_id

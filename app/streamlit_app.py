@@ -27,6 +27,7 @@ from app.session import run_store, training  # noqa: E402
 from app.ui import messages, sidebar  # noqa: E402
 
 compat.keep_keras_session()  # background training must not meet Streamlit's per-run keras clear_session
+compat.freeze_startup_objects()  # TensorFlow's objects out of every later full garbage collection
 
 state.init()
 run_store.open_linked_run()

@@ -23,7 +23,8 @@ and train" trains the lesson's preset with the preset's seed, so a seed in the U
 ``--seeded`` instead opens, per session, a shared link to the Train page with the lesson's experiment and a seed
 of its own and presses Start training: the trained model's file name then carries the hash of the very spec
 (seed included) that session asked for, so a result handed to the wrong session is caught even between
-sessions of the same lesson.
+sessions of the same lesson. (That model download is deferred by Streamlit and can fail on a busy server; a
+session clicks it up to three times and each failed click is a note in its line.)
 
 Prints a table (sessions, capacity, the line, page open and click -> result times min / median / max, errors,
 health latency median / p95 / max, server RSS, CPU seconds) and one line per session (failed ones with a
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -73,7 +75,10 @@ SAMPLE_EVERY_S = 0.5
 SERVER_START_S = 120.0
 OPEN_TIMEOUT_S = 180.0  # every session's Lessons page open and idle
 POLL_MS = 400  # how often a waiting session looks at its page
-DOWNLOAD_WAITS_S = (30.0, 60.0)  # the run's download (its file name names the run): first click, then one more
+#: The run's download (its file name names the run): seconds to wait after each click, up to three clicks. A
+#: deferred download (the .keras file) can fail on a busy server: another session's script run prunes the file
+#: Streamlit has just made before the browser fetches it (seen with Streamlit 1.67), so a student clicks again.
+DOWNLOAD_WAITS_S = (30.0, 30.0, 60.0)
 STALL_S = 3.0  # --dump-stacks: a health check this slow (or failed) dumps the server's threads into its log
 DUMP_EVERY_S = 15.0
 MAX_DUMPS = 4
@@ -147,7 +152,7 @@ class Outcome:
     rss_peak_mb: float  # the highest sum of VmRSS over the server's process tree
     hwm_mb: float  # the kernel's high-water mark (VmHWM) of the server's processes, summed
     rss_start_mb: float
-    cpu_s: dict  # CPU seconds during the load: server, chromium, driver
+    cpu_s: dict  # CPU seconds during the load: server, chromium, driver (node), bench, others (the rest)
     wall_s: float  # first page opened -> last session done
     server_log: str
     mode: str
@@ -444,25 +449,29 @@ async def train_and_check(page, session: Session, seeded: bool, timeout: float, 
         session.errors.append(f"the training did not end normally: {session.outcome[:300]!r}")
     # the run's own id (and, --seeded, the hash of the spec it was trained on) from a download's file name
     which = "train_model_download" if seeded else "train_history_download"
-    download = None
-    for attempt, wait_s in enumerate(DOWNLOAD_WAITS_S):
+    found = None
+    for attempt, wait_s in enumerate(DOWNLOAD_WAITS_S, start=1):
         try:
             async with page.expect_download(timeout=wait_s * 1000) as info:
                 await page.locator(f".st-key-{which} button").click()
             download = await info.value
+            name = download.suggested_filename  # rnnlab-<spec hash>-<run id>.keras | rnnlab-history-<run id>.csv
+            failure = await asyncio.wait_for(download.failure(), wait_s)  # waits for the file; None: it came
+            if failure is None:
+                found = DOWNLOAD_NAME.fullmatch(name)
+            problem = (f"failed in the browser ({failure}), named {name!r}" if failure is not None else
+                       None if found else f"came as {name!r}, not as the run's file")
+            with contextlib.suppress(Exception):  # a failed download may have no file to delete
+                await download.delete()
+        except (PlaywrightTimeout, TimeoutError):
+            problem = f"gave no file within {wait_s:g} s"
+        if problem is None:
             break
-        except PlaywrightTimeout:
-            session.notes.append(f"download click {attempt + 1} gave no file within {wait_s:g} s")
-            await _screenshot(page, session, artifacts, f"download-{attempt + 1}")
-            await page.wait_for_function(IDLE_JS, polling=200)
-    if download is None:
-        session.errors.append(f"the run's download never came ({len(DOWNLOAD_WAITS_S)} clicks)")
-        return
-    name = download.suggested_filename  # rnnlab-<spec hash>-<run id>.keras | rnnlab-history-<run id>.csv
-    await download.cancel()
-    found = DOWNLOAD_NAME.fullmatch(name)
+        session.notes.append(f"download click {attempt} {problem}")
+        await _screenshot(page, session, artifacts, f"download-{attempt}")
+        await page.wait_for_function(IDLE_JS, polling=200)
     if found is None:
-        session.errors.append(f"unexpected download file name {name!r}")
+        session.errors.append(f"the run's download never came right ({len(DOWNLOAD_WAITS_S)} clicks)")
         return
     session.run_id, session.spec_hash = found["run"], found["spec"]
     if seeded and session.spec_hash != session.expected_hash:

@@ -37,7 +37,7 @@ def reopen_stored_run(store, run_id: str) -> None:
                          "still be overlaid below")
     run = jobs.SessionRun(
         run_id=f"store-{run_id}",
-        label=f"#{len(state.session_runs()) + 1} stored {run_id}",
+        label=f"#{state.next_run_number()} stored {run_id}",
         spec=stored.spec,
         model=stored.model,
         history=history,

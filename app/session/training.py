@@ -44,7 +44,7 @@ def collect_finished_job() -> None:
     if job is None or not job.finished or getattr(job, "collected", False):
         return
     job.collected = True
-    run = jobs.run_from_job(job, number=len(state.session_runs()) + 1)
+    run = jobs.run_from_job(job, number=state.next_run_number())
     if run is not None:
         state.add_session_run(run)
 
