@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import state
+from app.keras_files import keras_bytes
 from app.session import experiment, jobs, lesson_runs, run_store, training
 from app.ui import downloads, figures, messages
 from app.ui import layer_docs as docs
@@ -105,7 +106,8 @@ def result(run) -> None:
         + " on the test data: a model has learned something only when it beats that."
     )
     left, right, store = st.columns(3)
-    left.download_button("Download the trained model (.keras)", downloads.lazy(downloads.keras_bytes, run.model),
+    model_file = run.model_file or downloads.lazy(keras_bytes, run.model)  # made on click for a reopened run
+    left.download_button("Download the trained model (.keras)", model_file,
                          file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
                          mime="application/octet-stream", key="train_model_download", icon=":material/download:")
     right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),

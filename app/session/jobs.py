@@ -34,6 +34,7 @@ import pandas as pd
 
 from app.errors import error_message
 from app.session.slots import SERVER_SLOTS, TrainingSlots
+from app.keras_files import keras_bytes
 
 log = logging.getLogger("rnnlab.app")
 
@@ -152,6 +153,7 @@ class TrainingJob:
         self.snapshot_epochs = tuple(snapshot_epochs)
         self.strategy = strategy
         self.result = None
+        self.model_file: bytes | None = None
         self.error: str | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -254,8 +256,10 @@ class TrainingJob:
                     snapshot_samples=SNAPSHOT_SAMPLES,
                     strategy=self.strategy,
                 )
+            model_file = self._model_file(result.model)
             with self._lock:
                 self.result = result
+                self.model_file = model_file
         except Exception as error:  # noqa: BLE001 - reported in the page, logged for the developer
             log.warning("training %s failed:\n%s", self.job_id, traceback.format_exc())
             with self._lock:
@@ -265,6 +269,18 @@ class TrainingJob:
                 self.slots.release(self.job_id)
             self._ended = time.perf_counter()
             self._done.set()
+
+    def _model_file(self, model) -> bytes | None:
+        """The trained model's .keras bytes, made here in the job's thread: the Train page's download then hands
+        Streamlit plain bytes. (A download made on click is a file Streamlit registers outside any script run, and
+        on a busy server another session's run can remove it before the browser fetches it.)"""
+        if model is None:
+            return None
+        try:
+            return keras_bytes(model)
+        except Exception:  # noqa: BLE001 - the page falls back to making the file on click
+            log.warning("job %s: could not serialise its model:\n%s", self.job_id, traceback.format_exc())
+            return None
 
     # -- reading
     def progress(self) -> Progress:
@@ -317,6 +333,7 @@ class SessionRun:
     data: Any = None  # (train, test) SequenceDatasets, or None when reopened from the store
     store_id: str | None = None  # the RunStore id once saved
     result: Any = None  # the TrainResult (None when reopened from the store)
+    model_file: bytes | None = None  # the model's .keras file, made when training ended (None: make it on click)
 
     def summary(self) -> str:
         """'12 epochs, val_loss 0.0123, val_mae 0.08'."""
@@ -347,4 +364,5 @@ def run_from_job(job: TrainingJob, number: int) -> SessionRun | None:
         snapshot_indices=tuple(getattr(result, "snapshot_indices", ()) or ()),
         data=job.data,
         result=result,
+        model_file=getattr(job, "model_file", None),
     )

@@ -9,18 +9,6 @@ def lazy(function, *args):
     return lambda: function(*args)
 
 
-def keras_bytes(model) -> bytes:
-    """A Keras model -> the bytes of its .keras file."""
-    import os
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        with open(path, "rb") as handle:
-            return handle.read()
-
-
 def trace_csv(trace, layer: str | None = None) -> bytes:
     """Trace -> long CSV (layer, direction, sample, t, unit, quantity, value, valid), one layer or all."""
     frame = trace.to_frame()
