@@ -129,12 +129,15 @@ def combine_uploads(parsed: list) -> tuple:
 
 
 def preview_lengths(x: np.ndarray, lengths: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """[B, T, D] (+ true lengths [B]) -> the readings of the length that padding_grid marks."""
+    """[B, T, D] (+ true lengths [B]) -> the readings that padding_grid marks: the true real steps as [B, 2]
+    (start, stop) ranges (pre-padded rows hold them at the end: padding_lab.real_step_ranges), and the [B]
+    lengths TFLearn's count and the "stop at first zero" reading give."""
     from rnnlab import padding
+    from rnnlab.probes import padding_lab
 
     readings = {}
     if lengths is not None:
-        readings["true"] = np.asarray(lengths)
+        readings["true real steps"] = padding_lab.real_step_ranges(x, np.asarray(lengths))
     readings["TFLearn (count of non-zero steps)"] = padding.tflearn_lengths_np(x)
     readings["stop at first zero"] = padding.first_zero_lengths_np(x)
     return readings

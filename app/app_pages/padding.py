@@ -29,6 +29,48 @@ st.markdown(
 )
 
 
+st.header("Your stack", divider="gray")
+with messages.guard("Your stack"):
+    from app.session import padding_stack
+
+    options = padding_stack.choices()
+    choice = st.selectbox("Model", list(options), index=list(options).index(padding_stack.default_choice()),
+                          format_func=options.get, key="pad_stack_run",
+                          help="A run of this session (trained or reopened): its own model on its own data, layer "
+                               "by layer. Or fresh, untrained layers: the lab below.")
+    run = padding_stack.run_by_id(choice)
+    if run is None:
+        st.caption("Train a run (or reopen one on the Runs page) to see how each of its recurrent layers reads "
+                   "the padding, and whether its outputs change when a sequence is padded.")
+    else:
+        from rnnlab import plots
+
+        rows = st.number_input("Rows", 1, 512, padding_stack.STACK_ROWS, key="pad_stack_rows",
+                               help="The first rows of the run's held-out data.")
+        _, _, what = padding_stack.stack_data(run, int(rows))
+        table = padding_stack.layer_lengths(run, int(rows))
+        st.markdown(f"**{run.label}** on {what}: the length each recurrent layer infers (dynamic) or receives "
+                    "(seq_len; every step, T, when static), and the step `return_seq=False` takes.")
+        figures.figure(plots.layer_lengths_chart(table.lengths, table.true_lengths, table.layers,
+                                                 differs=table.differs), key="pad_stack_chart")
+        st.dataframe(padding_stack.lengths_frame(table), hide_index=True, key="pad_stack_table")
+        if st.button("Check padding invariance", key="pad_stack_check", icon=":material/rule:"):
+            state.remember(f"pad_stack_checked:{run.run_id}:{int(rows)}", True)
+        if state.recall(f"pad_stack_checked:{run.run_id}:{int(rows)}"):
+            report = padding_stack.invariance(run, int(rows))
+            checked = int(report.checked.sum())
+            if report.passed:
+                st.success(f"All {checked} rows give the same outputs alone and padded (every layer, and the model's "
+                           f"output, within {report.atol:g}).")
+            else:
+                st.warning(f"{len(report.differing_rows)} of {checked} rows give different outputs alone and padded:\n"
+                           + "\n".join(f"- {line}" for line in padding_stack.verdict_rows(report)))
+            st.caption(f"Alone: {report.how}. " + " ".join(report.notes))
+            figures.figure(plots.invariance_chart(report.max_diff, report.layers, atol=report.atol),
+                           key="pad_stack_invariance")
+st.header("The lab with fresh layers", divider="gray")
+
+
 def data_for(source: str):
     """-> the SequenceDataset [N, T, D] of the chosen source."""
     if source == "experiment":

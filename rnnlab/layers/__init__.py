@@ -7,9 +7,11 @@ from rnnlab.layers.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentC
 from rnnlab.layers.checkpoint import load_weights
 from rnnlab.layers.functional import bidirectional_rnn, gru, input_data, lstm, simple_rnn
 from rnnlab.layers.keras_interop import from_keras, to_keras
+from rnnlab.layers.keras_models import load_keras_model
 from rnnlab.layers.keras_weights import InteropTypeError, weights_from_keras, weights_to_keras
 from rnnlab.layers.recurrent import GRU, LSTM, Recurrent, SimpleRNN
 from rnnlab.layers.scopes import naming_context
+from rnnlab.layers.tflearn_checkpoint import TFLearnLoadReport, load_tflearn_checkpoint, load_tflearn_checkpoint_files
 
 __all__ = [
     "BasicLSTMCell",
@@ -22,10 +24,14 @@ __all__ = [
     "Recurrent",
     "RecurrentCell",
     "SimpleRNN",
+    "TFLearnLoadReport",
     "bidirectional_rnn",
     "from_keras",
     "gru",
     "input_data",
+    "load_keras_model",
+    "load_tflearn_checkpoint",
+    "load_tflearn_checkpoint_files",
     "load_weights",
     "lstm",
     "naming_context",

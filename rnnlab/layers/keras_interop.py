@@ -2,6 +2,7 @@
 
     keras_lstm = to_keras(rnnlab_lstm)                 # a built keras.layers.LSTM, same outputs
     rnnlab_gru = from_keras(keras_gru, dynamic=True)   # a built rnnlab.GRU (Keras GRU needs reset_after=False)
+    rnnlab_model = from_keras(keras_model_or_path)     # a whole model: see rnnlab.layers.keras_models
 
 The weight arrays move as :mod:`rnnlab.layers.keras_weights` describes.
 
@@ -29,6 +30,7 @@ Where the semantics coincide (and where they do not):
 """
 from __future__ import annotations
 
+import os
 import warnings
 
 import keras
@@ -137,7 +139,8 @@ def _keras_kind(keras_layer) -> str:
             "keras.layers.LSTM, GRU or SimpleRNN. Use to_keras to convert an rnnlab layer to Keras."
         )
     raise InteropTypeError(
-        "`keras_layer` must be a keras.layers.LSTM, GRU or SimpleRNN; received "
+        "`keras_layer` must be a keras.layers.LSTM, GRU or SimpleRNN (or a keras.Model, or the path of a .keras "
+        "file); received "
         f"{describe(keras_layer)} ({type(keras_layer).__module__}.{type(keras_layer).__name__})."
     )
 
@@ -225,6 +228,30 @@ def to_keras(layer, **keras_kwargs):
 
 
 def from_keras(keras_layer, **rnnlab_kwargs):
+    """A Keras layer, model or ``.keras`` file -> its rnnlab twin, computing the same outputs.
+
+    * a built keras.layers.SimpleRNN / LSTM / GRU [B, T, D] -> [B, T, n] or [B, n]: the rnnlab layer
+      (:func:`layer_from_keras`, which ``rnnlab_kwargs`` go to);
+    * a Functional or Sequential keras.Model, or the path of a ``.keras`` file (loaded in Keras's safe mode):
+      the same model with every Keras LSTM / GRU / SimpleRNN replaced by its rnnlab twin and Masking layers by
+      dynamic mode (:func:`rnnlab.layers.keras_models.model_from_keras`; no keyword arguments).
+
+    Raises RnnlabError (a TypeError too for wrong types) naming the layer that cannot convert and why.
+    """
+    if isinstance(keras_layer, (str, os.PathLike, keras.Model)):
+        from rnnlab.layers.keras_models import model_from_keras  # imports this module: imported here
+
+        if rnnlab_kwargs:
+            raise RnnlabError(
+                f"from_keras takes keyword arguments ({', '.join(sorted(rnnlab_kwargs))}) for a single layer only; "
+                f"received a {'path' if not isinstance(keras_layer, keras.Model) else 'keras.Model'}, whose layers "
+                "get their arguments from the Keras layers."
+            )
+        return model_from_keras(keras_layer)
+    return layer_from_keras(keras_layer, **rnnlab_kwargs)
+
+
+def layer_from_keras(keras_layer, **rnnlab_kwargs):
     """A built keras.layers.SimpleRNN / LSTM / GRU -> a built rnnlab.SimpleRNN / LSTM / GRU with the same weights.
 
     Input [B, T, D] -> output [B, T, n] if return_seq else [B, n], equal to the Keras layer's at inference.
@@ -302,4 +329,4 @@ def from_keras(keras_layer, **rnnlab_kwargs):
     return layer
 
 
-__all__ = ["from_keras", "to_keras"]
+__all__ = ["from_keras", "layer_from_keras", "to_keras"]

@@ -21,6 +21,7 @@ from .cell_steps import cell_step_chart
 from .gates import gate_heatmaps, gate_saturation, intervention_before_after
 from .gradients import gradient_norms, gradient_norms_side_by_side
 from .padding import dynamic_comparison, padding_grid
+from .padding_stack import invariance_chart, layer_lengths_chart
 from .pca import PCABasis, default_samples, fit_pca, pca_project, state_trajectories
 from .states import state_heatmap, unit_lines
 from .style import GATE_RANGES, PlotInputError, how_to_read
@@ -44,6 +45,8 @@ __all__ = [
     "gradient_norms_side_by_side",
     "padding_grid",
     "dynamic_comparison",
+    "layer_lengths_chart",
+    "invariance_chart",
     "training_curves",
     "training_curves_overlay",
     "intervention_before_after",

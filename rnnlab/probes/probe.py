@@ -225,7 +225,9 @@ def _check_x(model, x):
     if isinstance(x, (list, tuple)) and len(inputs) > 1:
         if len(x) != len(inputs):
             raise RnnlabError(f"`x` must hold one array per model input ({len(inputs)}); received {len(x)}.")
-        return [_check_one_x(arr, tuple(spec.shape)) for arr, spec in zip(x, inputs)]
+        # inputs that are not sequences (explicit lengths for seq_len=, say) go in as they are, in their dtype
+        return [_check_one_x(arr, tuple(spec.shape)) if len(spec.shape) == 3
+                else tf.convert_to_tensor(np.asarray(arr), dtype=spec.dtype) for arr, spec in zip(x, inputs)]
     expected = tuple(inputs[0].shape) if inputs else None
     if expected is None and isinstance(model, (Recurrent, BiRNN)):
         cell = model.cell if isinstance(model, Recurrent) else model.cell_fw

@@ -26,7 +26,7 @@ def test_page_shows_data_preview_shapes_and_code():
     grid = chart(at, "padding_grid")
     assert trace_types(grid)[0] == "heatmap"
     assert array(grid["data"][0]["z"]).shape == (12, 50)  # the first 12 sequences, T = 50
-    assert any("true length ends" in t.get("name", "") for t in grid["data"])
+    assert any(t.get("name", "").startswith("true real steps") for t in grid["data"])  # a start | end bracket
     assert any("`LSTM` [B, 4]" in m.value and "[B, 50, 1]" in m.value for m in at.markdown)
     code = at.code[0].value
     assert "rnnlab.lstm(net, 4)" in code and "datasets.load('sine'" in code
