@@ -96,8 +96,9 @@ def check_store(root: Path, first: str, finished: set[str]) -> tuple[list[str], 
 def one_trial(folder: Path, delay_s: float) -> dict:
     """Start the saver, kill -9 it ``delay_s`` seconds after its second save, check the store."""
     root = folder / "runs"
+    errors = open(folder / "saver.stderr", "w+")  # noqa: SIM115 - read back below when the saver fails
     child = subprocess.Popen([sys.executable, __file__, "--child", str(root)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+                             stderr=errors, text=True, cwd=ROOT)
     finished: set[str] = set()
     first = None
     try:
@@ -105,7 +106,9 @@ def one_trial(folder: Path, delay_s: float) -> dict:
         while len(finished) < 2:  # its first run and one more saved: there is something to lose
             line = child.stdout.readline()
             if not line:
-                raise RuntimeError(f"the saving process ended before its first saves (exit {child.wait()})")
+                errors.seek(0)
+                raise RuntimeError(f"the saving process ended before its first saves (exit {child.wait()}):\n"
+                                   + errors.read()[-2000:])
             if line.startswith("ready "):
                 first = line.split()[1]
                 finished.add(first)
@@ -120,6 +123,7 @@ def one_trial(folder: Path, delay_s: float) -> dict:
         if child.poll() is None:
             child.kill()
             child.wait()
+        errors.close()
     finished |= {line.split()[1] for line in out.splitlines() if line.startswith("saved ")}
     staging = list(root.glob(".tmp-*")) + list(root.glob("*/.tmp-*")) + list(root.glob("*/*/.tmp-*"))
     problems, checked = check_store(root, first, finished)

@@ -4,12 +4,14 @@
     rnnlab train adding_lstm                               a preset name works in place of a file
     rnnlab train SPEC.json --strategy multi_worker          one process per machine, TF_CONFIG set on each
     rnnlab runs [--compare A B] [--delete RUN]             the run store
+    rnnlab runs --export RUN [--to PATH]                   one run as one file, <run-id>.rnnlab.zip
+    rnnlab runs --import FILE                              add an exported run to this store
     rnnlab probe RUN --samples 0,3 --out trace.csv          gates and states of test samples of a run
     rnnlab app [-- streamlit arguments]                    streamlit run app/streamlit_app.py
     rnnlab presets [NAME] [--out DIR]                       the lesson presets as JSON
 
-Exit codes: 0 done, 1 training diverged or a run could not be probed, 2 bad arguments (one line on stderr),
-130 interrupted. The first Ctrl-C during `train` stops after the current batch and still saves the run.
+Exit codes: 0 done, 1 a run could not be probed, 2 a user error: bad arguments, or training diverged (NaN / inf
+loss: one line on stderr says where and what to try), 130 interrupted. The first Ctrl-C during `train` stops after the current batch and still saves the run.
 """
 
 from __future__ import annotations
@@ -157,6 +159,11 @@ def cmd_train(args) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+    if result.diverged:  # a user error (the settings), said in one line; the finished epochs are still kept
+        if len(result.history) and not args.no_save and (strategy is None or strategy.extended.should_checkpoint):
+            print(_format_metrics(result.final_metrics))
+            print(f"run {RunStore(args.runs_dir).save(spec, result)}")
+        raise UsageError(result.message)
     print(result.message, file=sys.stderr)
     print(_format_metrics(result.final_metrics))
     if args.no_save:
@@ -166,7 +173,7 @@ def cmd_train(args) -> int:
     else:
         run_id = RunStore(args.runs_dir).save(spec, result)
         print(f"run {run_id}")
-    return EXIT_FAILED if result.diverged else EXIT_OK
+    return EXIT_OK
 
 
 def _strategy(name: str):
@@ -188,6 +195,14 @@ def cmd_runs(args) -> int:
     from rnnlab.experiments import RunStore
 
     store = RunStore(args.runs_dir)
+    if args.to and not args.export:
+        raise UsageError("--to goes with --export RUN (where to write the run's file)")
+    if args.export:
+        print(f"wrote {store.export(args.export, args.to)}")
+        return EXIT_OK
+    if args.import_:
+        print(f"{store.import_run(args.import_).message} (in {args.runs_dir}/)")
+        return EXIT_OK
     if args.delete:
         print(f"deleted {store.delete(args.delete)}")
         return EXIT_OK
@@ -219,8 +234,8 @@ def cmd_probe(args) -> int:
     if run.model is None:
         print(f"rnnlab probe: error: run {run.run_id} has no saved model", file=sys.stderr)
         return EXIT_FAILED
-    train_data, test_data = load_data(run.spec)
-    data = test_data if args.split == "test" else train_data
+    train_data, test_data = run.data if run.data is not None else load_data(run.spec)  # a run of an upload keeps it
+    data = test_data if args.split == "test" and test_data is not None else train_data
     bad = [i for i in args.samples if i >= data.n_samples]
     if bad:
         raise UsageError(f"--samples {bad[0]} is out of range: the {args.split} set of run {run.run_id} has "
@@ -308,12 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_train)
 
-    p = sub.add_parser("runs", parents=[store], help="list, compare or delete stored runs",
-                       description="List the stored runs (oldest first), compare two, or delete one. RUN ids "
-                       "may be a unique prefix or 'latest'.")
+    p = sub.add_parser("runs", parents=[store], help="list, compare, delete, export or import stored runs",
+                       description="List the stored runs (oldest first), compare two, delete one, or move one "
+                       "between machines as one file (--export / --import). RUN ids may be a unique prefix or 'latest'.")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare the settings and metrics of two runs")
     group.add_argument("--delete", metavar="RUN", help="delete a run")
+    group.add_argument("--export", metavar="RUN", help="write the run (spec, weights, history, snapshots, data) "
+                       "as one file, <run-id>.rnnlab.zip")
+    group.add_argument("--import", dest="import_", metavar="FILE",
+                       help="add a run exported with --export to this store (checked in full before anything is written)")
+    p.add_argument("--to", metavar="PATH", help="with --export: a .zip file name or a folder (default: here)")
     p.set_defaults(handler=cmd_runs)
 
     p = sub.add_parser("probe", parents=[store], help="record the gates and states of a run on some samples",

@@ -13,7 +13,7 @@ import pytest
 
 import rnnlab
 from rnnlab import cli
-from rnnlab.experiments import PRESETS, ExperimentSpec, LayerSpec
+from rnnlab.experiments import PRESETS, CellSpec, ExperimentSpec, LayerSpec
 from rnnlab.experiments import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -169,3 +169,69 @@ def test_the_installed_command_trains_and_rejects_bad_arguments(tmp_path, spec_f
     assert bad.returncode == 2
     (line,) = _own_lines(bad.stderr)
     assert line.startswith("rnnlab train: error: argument --epochs") and "Traceback" not in bad.stderr
+
+
+# -------------------------------------------------------------------------- divergence, export / import
+
+DIVERGING = ExperimentSpec(  # a bidirectional stack at learning_rate 1e6 with plain SGD: the loss overflows
+    dataset="adding", dataset_options={"n_samples": 16, "n_test": 4, "T": 10}, optimizer="sgd", learning_rate=1e6,
+    layers=(LayerSpec("bidirectional_rnn", return_seq=True, cell_fw=CellSpec("lstm", 4), cell_bw=CellSpec("gru", 4)),
+            LayerSpec("bidirectional_rnn", cell_fw=CellSpec("lstm", 4), cell_bw=CellSpec("gru", 4))),
+    batch_size=8, epochs=3,
+)
+
+
+def test_a_diverging_training_is_one_line_and_exit_code_2(tmp_path, capsys):
+    path = tmp_path / "diverging.json"
+    path.write_text(DIVERGING.to_json())
+    runs_dir = tmp_path / "runs"
+    assert cli.main(["train", str(path), "--runs-dir", str(runs_dir), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    (line,) = _own_lines(captured.err)
+    assert line.startswith("rnnlab train: error: Training stopped: the loss became ")
+    assert "learning_rate=1e+06 (sgd)" in line and "Try a smaller learning rate" in line
+    assert "Traceback" not in captured.err
+    kept = RunStore(runs_dir).run_ids()  # the epochs finished before the loss overflowed are kept, and named
+    assert [f"run {run_id}" for run_id in kept] == [l for l in captured.out.splitlines() if l.startswith("run ")]
+    for run_id in kept:
+        assert RunStore(runs_dir).load(run_id, load_model=False).meta["diverged"] is True
+
+
+def test_runs_export_and_import_move_a_run_between_stores(tmp_path, spec_file, capsys):
+    here, there = str(tmp_path / "here"), str(tmp_path / "there")
+    assert cli.main(["train", str(spec_file), "--runs-dir", here, "--quiet"]) == 0
+    run_id = capsys.readouterr().out.strip().splitlines()[-1].split()[1]
+    assert cli.main(["runs", "--runs-dir", here, "--export", run_id[:12], "--to", str(tmp_path / "moved")]) == 0
+    archive = tmp_path / "moved" / f"{run_id}.rnnlab.zip"
+    assert capsys.readouterr().out.strip() == f"wrote {archive}"
+    assert cli.main(["runs", "--runs-dir", there, "--import", str(archive)]) == 0
+    assert capsys.readouterr().out.strip() == f"imported run {run_id}. (in {there}/)"
+    x = tiny_test_x()
+    original, copy = RunStore(here).load(run_id), RunStore(there).load(run_id)
+    assert copy.spec == original.spec == TINY
+    assert (copy.model.predict(x, verbose=0) == original.model.predict(x, verbose=0)).all()
+    assert cli.main(["runs", "--runs-dir", there, "--import", str(archive)]) == 0
+    assert "already in the store" in capsys.readouterr().out
+
+
+def tiny_test_x():
+    from rnnlab.experiments import load_data
+
+    return load_data(TINY)[1].x
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["runs", "--import", "missing.rnnlab.zip"], "missing.rnnlab.zip: no such file"),
+    (["runs", "--import", "notes.txt"], "notes.txt: not a zip file"),
+    (["runs", "--export", "nothing-here"], "no run 'nothing-here'"),
+    (["runs", "--to", "somewhere"], "--to goes with --export RUN"),
+    (["runs", "--export", "a", "--import", "b"], "not allowed with argument"),
+])
+def test_export_import_user_errors_are_one_line_and_exit_code_2(argv, fragment, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello")
+    assert cli.main([*argv, "--runs-dir", str(tmp_path / "runs")]) == 2
+    captured = capsys.readouterr()
+    (line,) = _own_lines(captured.err)
+    assert line.startswith("rnnlab runs: error: ") and fragment in line, line
+    assert captured.out == "" and not (tmp_path / "runs").exists()

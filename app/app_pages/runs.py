@@ -1,11 +1,12 @@
-"""Runs: this session's runs and the run store as tables; reopen a run; overlay several runs' curves."""
+"""Runs: this session's runs and the run store as tables; reopen, download or import a run (one .rnnlab.zip file:
+spec, weights, history, snapshots and an upload's data); overlay several runs' curves."""
 
 import pandas as pd
 import streamlit as st
 
 from app import state
 from app.session import run_store
-from app.ui import figures, messages
+from app.ui import downloads, figures, messages
 
 PAGE = "runs"
 
@@ -34,7 +35,8 @@ def short_name(label: str) -> str:
 
 def stored_history(store, run_id: str):
     """A stored run's history (without loading its model), once per session."""
-    return state.memo("store_history", (str(store.root), run_id), lambda: store.load(run_id, load_model=False).history)
+    return state.memo("store_history", (str(store.root), run_id),
+                      lambda: store.load(run_id, load_model=False, load_data=False).history)
 
 
 with messages.guard("This session's runs"):
@@ -62,6 +64,7 @@ with messages.guard("This session's runs"):
             state.select_run(run.run_id)
             st.rerun()
         if load_spec:
+            run_store.adopt_run_data(run)  # a run of an upload brings its data along
             state.set_spec(run.spec, reset_widgets=True)
             state.flash("success", f"Loaded the spec of run {run.label}.")
             st.rerun()
@@ -83,10 +86,17 @@ with messages.guard("The run store"):
         st.dataframe(listing, hide_index=True, key="runs_store_table")
         id_column = "run_id" if "run_id" in listing.columns else listing.columns[0]
         stored_ids = [str(v) for v in listing[id_column].tolist()]
-        chosen_id = st.selectbox("Stored run", stored_ids, key="runs_store_choice")
+        current_id = getattr(state.current_run(), "store_id", None)
+        chosen_id = st.selectbox("Stored run", stored_ids, key="runs_store_choice",
+                                 index=stored_ids.index(current_id) if current_id in stored_ids else 0)
         with st.container(horizontal=True, gap="small"):
             reopen = st.button("Reopen", key="runs_reopen",
                                help="Load its model and history into this session to inspect it.")
+            st.download_button("Download this run", data=downloads.lazy(store.export_bytes, chosen_id),
+                               file_name=f"{chosen_id}.rnnlab.zip", mime="application/zip", key="runs_download",
+                               icon=":material/download:", help="One file: spec, weights, history, snapshots and "
+                               "(for your own data) the data. Import it on another rnnlab server, or with "
+                               "`rnnlab runs --import FILE`.")
             delete = st.button("Delete", key="runs_delete")
         if reopen:
             run_store.reopen_stored_run(store, chosen_id)
@@ -95,6 +105,14 @@ with messages.guard("The run store"):
             store.delete(chosen_id)
             state.flash("success", f"Deleted {chosen_id} from the store.")
             st.rerun()
+
+with messages.guard("Importing a run"):
+    imported = st.file_uploader(
+        "Import a run", key="runs_import", help="A <run-id>.rnnlab.zip from Download this run (or `rnnlab runs "
+        "--export RUN`): checked in full, added to the store and opened here.")
+    if imported is not None and state.first_time(imported.file_id):
+        run_store.import_run(imported.getvalue(), imported.name)
+        st.rerun()
 
 with messages.guard("Overlay"):
     from rnnlab import plots

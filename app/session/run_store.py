@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import state
 from app.errors import error_message
 from app.session import jobs
+from app.session.experiment import is_upload
 
 
 def run_runs_root() -> str:
@@ -15,13 +16,24 @@ def run_runs_root() -> str:
 
 
 def save_run(run) -> None:
-    """Save a session run in the run store (RunStore.save(spec, result)); remembers the store id."""
+    """Save a session run in the run store (RunStore.save(spec, result)); remembers the store id. A run of the
+    user's upload keeps its (train, test) data in the store too, so it reopens (and its link works) without the
+    file; data over the store's limit is left out, and the message says so."""
     from rnnlab.experiments import RunStore
+    from rnnlab.experiments.run_data import RunDataTooLarge
 
     if run.result is None:
         raise ValueError(f"run {run.label} came from the store and is saved there already")
-    run.store_id = RunStore(root=run_runs_root()).save(run.spec, run.result)
-    state.flash("success", f"Saved run {run.label} in the run store as {run.store_id}.")
+    store = RunStore(root=run_runs_root())
+    data = run.data if is_upload(run.spec.dataset) and run.data is not None else None
+    note = ""
+    try:
+        run.store_id = store.save(run.spec, run.result, data=data)
+    except RunDataTooLarge as error:
+        run.store_id = store.save(run.spec, run.result)
+        note = (f" Its data was left out ({error}), so reopening it or its link needs the file uploaded again.")
+    kept = " with its uploaded data" if data is not None and not note else ""
+    state.flash("warning" if note else "success", f"Saved run {run.label} in the run store as {run.store_id}{kept}.{note}")
 
 
 def reopen_stored_run(store, run_id: str) -> None:
@@ -47,11 +59,33 @@ def reopen_stored_run(store, run_id: str) -> None:
         diverged=bool(meta.get("diverged", False)),
         snapshots={e: t for e, t in (getattr(stored, "snapshots", None) or {}).items() if hasattr(t, "layers")},
         snapshot_indices=tuple(getattr(stored, "snapshot_indices", ()) or ()),
-        data=None,
+        data=getattr(stored, "data", None),  # the data the run keeps (an upload's), else its spec names it
         store_id=run_id,
     )
     state.add_session_run(run)
     state.flash("success", f"Reopened {run_id}: the States, Gates and Gradients pages now show it.")
+
+
+def adopt_run_data(run) -> None:
+    """A run of the user's upload that carries its data: make that data the session's upload, so its spec can be
+    built and trained again on the Build and Train pages (as when the file was uploaded here)."""
+    if is_upload(run.spec.dataset) and run.data is not None:
+        state.set_uploaded_dataset(run.data, run.spec.dataset)
+
+
+def import_run(data: bytes, file_name: str) -> None:
+    """An uploaded .rnnlab.zip -> the run in the store (checked in full first: RunStore.import_run), reopened in
+    this session and made current, its spec and data loaded."""
+    from rnnlab.experiments import RunStore
+
+    store = RunStore(root=run_runs_root())
+    outcome = store.import_run(data)
+    reopen_stored_run(store, outcome.run_id)
+    run = state.current_run()
+    adopt_run_data(run)
+    state.set_spec(run.spec, reset_widgets=True)
+    state.flash("success", f"{file_name}: {outcome.message[0].upper()}{outcome.message[1:]} It is open now: the "
+                           "States, Gates and Gradients pages show it.")
 
 
 def open_linked_run() -> None:
@@ -73,6 +107,7 @@ def open_linked_run() -> None:
     except Exception as error:  # noqa: BLE001 - a damaged run folder: say so, keep the session going
         state.flash("error", error_message(f"Opening run {run_id}", error))
         return
+    adopt_run_data(state.current_run())
     state.set_spec(state.current_run().spec, reset_widgets=True)
 
 

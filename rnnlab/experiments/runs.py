@@ -6,13 +6,17 @@
         meta.json          final metrics, how training ended, when, which samples the snapshots probe
         model.keras        the trained model (loaded back with keras safe mode)
         snapshots/epoch_0005.npz   probe traces at chosen epochs (Trace.save)
+        data.npz           the (train, test) data, only for data the spec cannot name (an upload): run_data.py
         tb/                TensorBoard event files (tensorboard --logdir runs)
 
     store = RunStore("runs")
     run_id = store.save(spec, result)        # '20251125-031502-123-1a2b3c4d': sortable by time
     store.list()                             # DataFrame, oldest first
-    run = store.load(run_id)                 # Run(spec, history, model, snapshots, meta)
+    store.save(spec, result, data=(train, test))   # your own data: kept in the run (at most 50 MB as NPZ)
+    run = store.load(run_id)                 # Run(spec, history, model, snapshots, meta, data)
     store.compare(a, b); store.delete(run_id)
+    store.export(run_id, "out/")             # one file, out/<run-id>.rnnlab.zip (run_archive.py)
+    store.import_run("x.rnnlab.zip")         # checked in full before anything is written -> RunImport
 
 Atomic writes: a new run is written into a hidden temporary folder and renamed into place; saving again
 into an existing run writes every file to a temporary name in the same folder first and only then
@@ -36,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlab.errors import RnnlabError
+from rnnlab.experiments.run_data import read_run_data, write_run_data
 from rnnlab.experiments.spec import ExperimentSpec
 
 SPEC_FILE = "spec.json"
@@ -43,6 +48,7 @@ HISTORY_FILE = "history.csv"
 META_FILE = "meta.json"
 MODEL_FILE = "model.keras"
 SNAPSHOT_DIR = "snapshots"
+DATA_FILE = "data.npz"
 TENSORBOARD_DIR = "tb"
 _TMP = ".tmp-"
 _RUN_ID = re.compile(r"\d{8}-\d{6}-\d{3}-[0-9a-f]{8}")  # new_run_id's format
@@ -60,7 +66,8 @@ class RunNotFound(RnnlabError, KeyError):
 
 @dataclass
 class Run:
-    """A stored run: id, folder, spec, history DataFrame, model (None when not loaded), snapshots epoch -> Trace."""
+    """A stored run: id, folder, spec, history DataFrame, model (None when not loaded), snapshots epoch -> Trace,
+    data: the (train, test or None) SequenceDatasets it trained on when the run keeps them (uploads), else None."""
 
     run_id: str
     path: Path
@@ -69,6 +76,7 @@ class Run:
     model: Any = None
     snapshots: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    data: tuple | None = None
 
     @property
     def final_metrics(self) -> dict:
@@ -158,16 +166,22 @@ class RunStore:
                 continue
 
     # ---- writing
-    def save(self, spec: ExperimentSpec, result, run_id: str | None = None, *, save_model: bool = True) -> str:
+    def save(self, spec: ExperimentSpec, result, run_id: str | None = None, *, save_model: bool = True,
+             data=None) -> str:
         """spec + TrainResult -> run id. With ``run_id`` of an existing run, its files are replaced atomically
-        (e.g. a checkpoint after each epoch); otherwise a new run folder appears whole or not at all."""
+        (e.g. a checkpoint after each epoch); otherwise a new run folder appears whole or not at all.
+
+        data: the (train, test) SequenceDatasets [N, T, D] the run trained on, to keep in the run as data.npz
+        (pass it for data the spec cannot name, such as an upload; RunDataTooLarge over MAX_RUN_DATA_BYTES, and
+        then nothing is written). None keeps a data.npz an earlier save of this run wrote.
+        """
         if run_id is not None and (not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id)):
             raise RnnlabError(
                 "`run_id` must be an id of this store's own format 'YYYYmmdd-HHMMSS-mmm-<8 hex digits>' (as save "
                 f"returns it), or None for a new run; received {run_id!r}."
             )
         if run_id is not None and (self.root / run_id).is_dir():
-            self._write_files(self.root / run_id, run_id, spec, result, save_model)
+            self._write_files(self.root / run_id, run_id, spec, result, save_model, data)
             return run_id
         self.root.mkdir(parents=True, exist_ok=True)
         run_id = run_id or new_run_id(spec)
@@ -176,14 +190,14 @@ class RunStore:
         staging = self.root / f"{_TMP}{run_id}"
         staging.mkdir()
         try:
-            self._write_files(staging, run_id, spec, result, save_model)
+            self._write_files(staging, run_id, spec, result, save_model, data)
             os.replace(staging, self.root / run_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return run_id
 
-    def _write_files(self, folder: Path, run_id: str, spec, result, save_model: bool) -> None:
+    def _write_files(self, folder: Path, run_id: str, spec, result, save_model: bool, data=None) -> None:
         history = result.history
         snapshots = {int(e): t for e, t in (result.snapshots or {}).items() if hasattr(t, "save")}
         meta = {
@@ -198,6 +212,7 @@ class RunStore:
             "snapshot_epochs": sorted(snapshots),
             "snapshot_indices": list(getattr(result, "snapshot_indices", ())),
             "has_model": bool(save_model and result.model is not None),
+            "has_data": data is not None or (folder / DATA_FILE).is_file(),
             "rnnlab_version": _version(),
         }
         old_meta = folder / META_FILE
@@ -214,6 +229,8 @@ class RunStore:
             write(str(temp))
 
         try:
+            if data is not None:
+                stage(folder / DATA_FILE, lambda p: write_run_data(data, p))
             if meta["has_model"]:
                 stage(folder / MODEL_FILE, lambda p: _save_model(result.model, p))
             if snapshots:
@@ -307,8 +324,9 @@ class RunStore:
         frame = pd.DataFrame(rows, columns=columns)
         return frame
 
-    def load(self, run_id: str, *, load_model: bool = True) -> Run:
-        """run id (or 'latest' / a unique prefix) -> Run; the model is loaded with Keras safe mode."""
+    def load(self, run_id: str, *, load_model: bool = True, load_data: bool = True) -> Run:
+        """run id (or 'latest' / a unique prefix) -> Run; the model is loaded with Keras safe mode, and the data
+        the run keeps (data.npz, for uploads) as Run.data = (train, test) unless ``load_data=False``."""
         import keras
 
         import rnnlab  # noqa: F401  (registers rnnlab's layers for deserialisation)
@@ -327,8 +345,9 @@ class RunStore:
                     f"run {run_id}: its model could not be loaded (Keras safe mode, which never runs code stored "
                     f"in a file): {' '.join(str(error).split())[:300]}"
                 ) from None
+        data = read_run_data(folder / DATA_FILE) if load_data and (folder / DATA_FILE).is_file() else None
         return Run(run_id=run_id, path=folder, spec=spec, history=history, model=model,
-                   snapshots=self._load_snapshots(folder), meta=meta)
+                   snapshots=self._load_snapshots(folder), meta=meta, data=data)
 
     @staticmethod
     def _load_snapshots(folder: Path) -> dict:
@@ -348,6 +367,28 @@ class RunStore:
                 with np.load(path, allow_pickle=False) as data:
                     snapshots[epoch] = {k: data[k] for k in data.files}
         return snapshots
+
+    # ---- moving runs between machines (rnnlab/experiments/run_archive.py)
+    def export(self, run_id: str, path=None) -> Path:
+        """run id -> one .rnnlab.zip file (spec, weights, history, snapshots, data) at ``path``: a file name
+        ending in .zip, else a folder for <run-id>.rnnlab.zip (None: the working directory). -> the file written."""
+        from rnnlab.experiments.run_archive import export_run
+
+        return export_run(self, self.resolve(run_id), path)
+
+    def export_bytes(self, run_id: str) -> bytes:
+        """run id -> the bytes of its .rnnlab.zip (what export writes), e.g. for a download button."""
+        from rnnlab.experiments.run_archive import export_run_bytes
+
+        return export_run_bytes(self, self.resolve(run_id))
+
+    def import_run(self, source):
+        """A .rnnlab.zip (path, bytes or binary file) -> RunImport(run_id, already_stored). Checked in full first
+        (members, sizes, names, spec, history, data, model in Keras safe mode), then moved into place whole;
+        a different run with the same id is refused (RunExists), the same one again is left as it is."""
+        from rnnlab.experiments.run_archive import import_run
+
+        return import_run(self, source)
 
     # ---- managing
     def delete(self, run_id: str) -> str:
