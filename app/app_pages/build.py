@@ -6,7 +6,8 @@ import streamlit as st
 
 from app import errors, services, state
 from app.session import experiment
-from app.ui import figures, layer_editor, messages
+from app.session import imported_model as imports
+from app.ui import figures, layer_editor, messages, model_import
 
 PAGE = "build"
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
@@ -239,6 +240,42 @@ def spec_json(spec) -> None:
         st.rerun()
 
 
+def bring_your_model(spec, train) -> None:
+    """A .keras file, or TFLearn checkpoint files for the stack above -> checked against the data -> "Open as a run"
+    (app/session/imported_model.py): the inspection pages open it, nothing is trained."""
+    # what the shape checks and the stack depend on (T, D, task, classes, outputs), not the data's name
+    data_key = (train.time_steps, train.n_features, train.task, train.n_classes, tuple(train.y.shape[1:]))
+    keras_tab, checkpoint_tab = st.tabs(["A .keras file", "TFLearn checkpoint files"])
+    with keras_tab:
+        upload = model_import.keras_uploader(imports.MAX_MODEL_MB)
+        if upload is not None:
+            problem = imports.keras_file_problem(upload.name, upload.size)  # before anything is read
+            offer_import(spec, *((None, problem) if problem else imports.remembered(
+                "keras", (upload.file_id, data_key),
+                lambda: imports.keras_import(upload.getvalue(), upload.name, train))))
+    with checkpoint_tab:
+        uploads = model_import.checkpoint_uploader(imports.MAX_CHECKPOINT_MB)
+        if uploads:
+            problem = imports.checkpoint_files_problem({u.name: u.size for u in uploads})
+            offer_import(spec, *((None, problem) if problem else imports.remembered(
+                "tflearn", (tuple(u.file_id for u in uploads), spec.to_json(), data_key),
+                lambda: imports.tflearn_import(spec, train, {u.name: u.getvalue() for u in uploads}))))
+
+
+def offer_import(spec, imported, problem) -> None:
+    """An imported model (or the problem reading it) -> what it is, and the "Open as a run" button."""
+    if problem:
+        st.error(problem)
+        return
+    model_import.show_imported(imported, imported.layers(),
+                               imports.report_rows(imported.report) if imported.report is not None else [])
+    if model_import.open_button(imported):
+        run = imports.open_as_run(imported, spec, experiment.experiment_data(spec))
+        state.flash("success", f"Opened {imported.source} as run {run.label}: the States, Gates, Gradients, "
+                               "Cell steps and Padding lab pages now show it (nothing was trained).")
+        st.rerun()
+
+
 spec = state.spec()
 new_spec = spec
 train = None
@@ -276,6 +313,13 @@ with messages.guard("This stack cannot be built"):
         new_spec.validate(dataset_info=train)
         shapes(new_spec, train)
         st.caption("B = batch (any size). The head (FullyConnected) follows the task of the data.")
+
+with messages.guard("Bring your model"):
+    with st.expander("Bring your model: a .keras file or a TFLearn checkpoint, opened as a run without training"):
+        if train is None:
+            st.info("Choose data that loads first: an imported model is checked against it and inspected on it.")
+        else:
+            bring_your_model(new_spec, train)
 
 with messages.guard("Code"):
     st.header("4. The same experiment in rnnlab code", divider="gray")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import state
 from app.keras_files import keras_bytes
-from app.session import experiment, jobs, lesson_runs, run_store, training
+from app.session import experiment, imported_model, jobs, lesson_runs, run_store, training
 from app.ui import downloads, figures, messages
 from app.ui import layer_docs as docs
 
@@ -93,6 +93,10 @@ def outcome(job, run) -> None:
 
 def result(run) -> None:
     st.subheader(f"Result: run {run.label}")
+    imported = imported_model.is_imported(run)
+    if imported:
+        st.info(f"Imported from {run.source}, not trained here: no training curves. The numbers below are the "
+                "model's own on this run's test data; the inspection pages show its gates and states.")
     metrics = {k: v for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and k not in ("epochs",)}
     columns = st.columns(min(6, max(1, len(metrics))))
     for column, (name, value) in zip(columns, metrics.items()):
@@ -110,6 +114,8 @@ def result(run) -> None:
     left.download_button("Download the trained model (.keras)", model_file,
                          file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
                          mime="application/octet-stream", key="train_model_download", icon=":material/download:")
+    if imported:
+        return
     right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),
                           file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv", key="train_history_download",
                           icon=":material/download:")

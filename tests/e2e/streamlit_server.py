@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -57,3 +58,18 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@contextlib.contextmanager
+def served_app(runs_dir, artifacts: Path, start_timeout: float = 90.0):
+    """A `streamlit run` server for one test module -> its URL, stopped on exit; its log in artifacts/streamlit.log."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = artifacts / "streamlit.log"
+    process = start_server(port, runs_dir, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path, start_timeout)
+        yield url
+    finally:
+        stop_server(process)

@@ -15,10 +15,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 try:  # tests/ as a package or as a plain directory on sys.path
-    from tests.e2e.streamlit_server import (ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server,
-                                            wait_healthy)
+    from tests.e2e.streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 except ImportError:
-    from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, free_port, start_server, stop_server, wait_healthy
+    from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 
 ARTIFACTS = ROOT / ".e2e-artifacts"
 SERVER_START_S = 90
@@ -39,16 +38,8 @@ def require_chromium() -> None:
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_chromium()
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    log_path = ARTIFACTS / "streamlit.log"
-    process = start_server(port, tmp_path_factory.mktemp("runs"), log_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log_path, SERVER_START_S)
+    with served_app(tmp_path_factory.mktemp("runs"), ARTIFACTS, SERVER_START_S) as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 @pytest.fixture(scope="module")

@@ -51,12 +51,11 @@ pytestmark = pytest.mark.e2e
 try:  # tests/ as a package or as a plain directory on sys.path
     from tests.e2e.page_checks import (full_page_shot, no_exceptions, open_page, overflow_problems, require_chromium,
                                        settle, wait_drawn)
-    from tests.e2e.streamlit_server import (BROWSER_ARGS, CHROMIUM, ROOT, free_port, start_server, stop_server,
-                                            wait_healthy)
+    from tests.e2e.streamlit_server import BROWSER_ARGS, CHROMIUM, ROOT, served_app
 except ImportError:
     from page_checks import (full_page_shot, no_exceptions, open_page, overflow_problems, require_chromium, settle,
                              wait_drawn)
-    from streamlit_server import BROWSER_ARGS, CHROMIUM, ROOT, free_port, start_server, stop_server, wait_healthy
+    from streamlit_server import BROWSER_ARGS, CHROMIUM, ROOT, served_app
 
 ARTIFACTS = ROOT / ".e2e-artifacts" / "lessons"
 SERVER_START_S = 90
@@ -128,16 +127,8 @@ def expected_samples() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_chromium()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = ARTIFACTS / "streamlit.log"
-    process = start_server(port, tmp_path_factory.mktemp("runs"), log_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log_path, SERVER_START_S)
+    with served_app(tmp_path_factory.mktemp("runs"), ARTIFACTS, SERVER_START_S) as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 @pytest.fixture(scope="module")
