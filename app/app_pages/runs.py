@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
-from app.session import run_store
+from app.session import imported_model, run_store
 from app.ui import downloads, figures, messages
 
 PAGE = "runs"
@@ -58,6 +58,8 @@ with messages.guard("This session's runs"):
             save = False
             if run.store_id:
                 st.caption(f"stored as `{run.store_id}`")
+            elif imported_model.is_imported(run):
+                st.caption("imported from your files: not a training, so not for the run store")
             else:
                 save = st.button("Save to the store", key="runs_save")
         if inspect:

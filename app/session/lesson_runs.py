@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import services, state
+from app.session import imported_model
 
 #: The URL view settings (app/state.py VIEW_PARAMS) through which each lesson page preselects a Focus.
 FOCUS_VIEWS = {
@@ -44,6 +45,8 @@ def runs_of(lesson) -> dict:
     names = [lesson.preset, *(preset for _, preset in lesson.also)]
     found = {}
     for run in state.session_runs():  # oldest first: the latest run of a preset wins
+        if imported_model.is_imported(run):  # the Build page's spec, but not a training of it
+            continue
         for name in names:
             if same_experiment(run.spec, PRESETS[name]):
                 found[name] = run

@@ -225,3 +225,28 @@ def test_bad_files_get_a_clear_message_and_the_spec_and_data_stay(tmp_path):
     at.file_uploader(key="build_tflearn_upload").set_value(
         [("lstm_stack.tfl.index", index, "x"), ("lstm_stack.tfl.data-00000-of-00001", data, "x")]).run()
     refused("has shape (7, 16)", "has shape (5, 16)", "nothing was loaded")  # D = 1 here, the checkpoint's LSTM read D = 3
+
+
+def test_an_imported_run_is_neither_a_lessons_run_nor_offered_to_the_run_store(tmp_path):
+    """With a lesson's own experiment on the Build page, a model imported there is not that lesson's training: the
+    lesson shows no evidence measured on it, and the Runs page does not offer to store it as a training."""
+    from rnnlab.experiments import PRESETS
+    from rnnlab.experiments.lessons import LESSONS
+
+    lesson = next(item for item in LESSONS if item.key == "sine")
+    spec = PRESETS[lesson.preset]
+    at = new_app(spec, page="build")
+    _, test = load_data(spec)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, test.n_features))
+    original = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(4)(inputs)))
+    upload_model(at, "sine_lstm.keras", keras_file(tmp_path, original, "sine_lstm.keras"))
+    run = open_run(at, "keras")
+    assert run.spec == spec  # the lesson's experiment: what made it look like the lesson's run
+    go(at, "lessons")
+    assert_clean(at)
+    assert not [key for key in (f"lessons_look_{lesson.key}",) if any(b.key == key for b in at.button)]
+    go(at, "runs")
+    assert_clean(at)
+    assert not any(b.key == "runs_save" for b in at.button)
+    assert any("not for the run store" in c.value for c in at.caption)
