@@ -34,6 +34,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import rnnlab  # noqa: E402
+from rnnlab.layers import fast_paths  # noqa: E402
 
 try:  # tests/ as a package or as a plain directory on sys.path
     from tests import reference as ref
@@ -443,6 +444,33 @@ def test_layer_parity_grid(case):
                      case["initial_state"], options, case["weights"], seed=GRID.index(case))
 
 
+# The same LSTM cases on the fused kernel (rnnlab.layers.fast_paths, path "block_lstm"), with the only activations
+# it computes; every other factor of each case is kept.
+BLOCK_LSTM_GRID = [dict(c, activation="tanh", inner_activation="sigmoid") for c in GRID if c["kind"] == "lstm"]
+
+
+def count_block_lstm_calls(monkeypatch) -> list:
+    """Every later call of the fused LSTM path appends to the returned list."""
+    calls, original = [], fast_paths.block_lstm
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fast_paths, "block_lstm", counted)
+    return calls
+
+
+@pytest.mark.parametrize("case", BLOCK_LSTM_GRID, ids=[f"{i:02d}-{case_id(c)}" for i, c in enumerate(BLOCK_LSTM_GRID)])
+def test_layer_parity_grid_on_the_fused_lstm_kernel(case, monkeypatch):
+    calls = count_block_lstm_calls(monkeypatch)
+    options = {"activation": "tanh", "inner_activation": "sigmoid", "weights_init": case["weights_init"]}
+    with fast_paths.force_path("block_lstm"):
+        check_layer_case("lstm", case["api"], case["mode"], case["return_seq"], case["return_state"],
+                         case["initial_state"], options, case["weights"], seed=BLOCK_LSTM_GRID.index(case))
+    assert calls, "the fused kernel did not run"
+
+
 def test_grid_is_pairwise_and_small():
     names = list(GRID_FACTORS)
     for a, b in itertools.combinations(names, 2):
@@ -752,6 +780,18 @@ def run_bidirectional(case, x, n):
 def test_bidirectional_parity_grid(case):
     got, expected = run_bidirectional(case, padded_batch(), N)
     assert len(got) == len(expected), f"{len(got)} arrays returned, expected {len(expected)}"
+    for index, (g, e) in enumerate(zip(got, expected)):
+        assert_close(g, e, what=f"returned array {index}")
+
+
+@pytest.mark.parametrize("case", [c for c in BIDI_GRID if "lstm" in (c["fw"], c["bw"])],
+                         ids=lambda c: case_id(c))
+def test_bidirectional_parity_grid_on_the_fused_lstm_kernel(case, monkeypatch):
+    monkeypatch.setitem(CELL_OPTIONS["lstm"], "inner_activation", "sigmoid")  # the fused kernel's only gate
+    calls = count_block_lstm_calls(monkeypatch)
+    with fast_paths.force_path("block_lstm"):
+        got, expected = run_bidirectional(case, padded_batch(), N)
+    assert calls, "the fused kernel did not run"
     for index, (g, e) in enumerate(zip(got, expected)):
         assert_close(g, e, what=f"returned array {index}")
 

@@ -5,6 +5,7 @@ import rnnlab._tensorflow  # noqa: F401  (first: TensorFlow without its start-up
 from rnnlab.layers.bidirectional import BiRNN
 from rnnlab.layers.cells import BasicLSTMCell, BasicRNNCell, GRUCell, RecurrentCell
 from rnnlab.layers.checkpoint import load_weights
+from rnnlab.layers.fast_paths import force_path
 from rnnlab.layers.functional import bidirectional_rnn, gru, input_data, lstm, simple_rnn
 from rnnlab.layers.keras_interop import from_keras, to_keras
 from rnnlab.layers.keras_models import load_keras_model
@@ -26,6 +27,7 @@ __all__ = [
     "SimpleRNN",
     "TFLearnLoadReport",
     "bidirectional_rnn",
+    "force_path",
     "from_keras",
     "gru",
     "input_data",

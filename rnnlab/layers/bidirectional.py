@@ -9,7 +9,8 @@ from rnnlab import padding
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.cells import RecurrentCell, _no_edit
 from rnnlab.layers.checks import check_incoming, check_input_dim, check_rank, check_state, sequence_lengths
-from rnnlab.layers.loop import Unrolled, _combined_edit, active_observers, unroll
+from rnnlab.layers.fast_paths import call_facts, choose_path, unroll_on
+from rnnlab.layers.loop import Unrolled, _combined_edit, active_observers
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class BiRNN(keras.layers.Layer):
@@ -101,6 +102,7 @@ class BiRNN(keras.layers.Layer):
                 outputs=self.reverse(bw.outputs, lengths),
                 final_state=bw.final_state,
                 records={k: self.reverse(v, lengths) for k, v in bw.records.items()},
+                initial_state=bw.initial_state,
             )
             for observer in observers:
                 observer.seen(self, "fw", x, lengths, fw)
@@ -143,8 +145,14 @@ class BiRNN(keras.layers.Layer):
         s_bw = state0(self.cell_bw, initial_state_bw, "initial_state_bw")
         edit_fw = (lambda t: edit_at("fw", t)) if edit_at is not None else None
         edit_bw = (lambda t: edit_at("bw", t)) if edit_at is not None else None
-        fw = unroll(self.cell_fw, x, s_fw, lengths=lengths, record=record, edit_at=edit_fw)
-        bw = unroll(self.cell_bw, reverse(x), s_bw, lengths=lengths, record=record, edit_at=edit_bw)
+        observed = record or edit_at is not None
+        # one path per direction ("general" when observed), named in self.last_paths
+        self.last_paths = tuple(
+            choose_path(call_facts(cell, x, observed=observed)) for cell in (self.cell_fw, self.cell_bw)
+        )
+        fw = unroll_on(self.last_paths[0], self.cell_fw, x, s_fw, lengths=lengths, record=record, edit_at=edit_fw)
+        bw = unroll_on(self.last_paths[1], self.cell_bw, reverse(x), s_bw, lengths=lengths, record=record,
+                       edit_at=edit_bw)
         outputs = tf.concat([fw.outputs, reverse(bw.outputs)], axis=-1)  # [B, T, 2n], zero past each length
         state_fw, state_bw = fw.final_state, bw.final_state
         if lengths is not None:

@@ -34,12 +34,13 @@ class Unrolled:
 
     outputs: [B, T, n] (None when only the last step was asked for); final_state: tuple of [B, n], the state
     after each sample's last valid step; records: name -> [B, T, n], every gate and state of every step
-    (when asked for).
+    (when asked for); initial_state: tuple of [B, n], the state the loop started from.
     """
 
     outputs: tf.Tensor | None
     final_state: tuple
     records: dict | None = None
+    initial_state: tuple | None = None
 
 
 def unroll(
@@ -98,6 +99,7 @@ def unroll(
         outputs=batch_major(out_tas[0].stack()) if keep_outputs else None,
         final_state=tuple(final_state),
         records={name: batch_major(ta.stack()) for name, ta in zip(names, record_tas)} if record else None,
+        initial_state=tuple(initial_state),
     )
 
 
@@ -123,6 +125,11 @@ def observing(observer):
         yield observer
     finally:
         _context_observer.reset(token)
+
+
+def observing_now() -> bool:
+    """Whether a probe's ``observing`` block is open (then every layer of the pass takes the general loop)."""
+    return _context_observer.get() is not None
 
 
 def attach_observer(layer, observer) -> None:

@@ -17,7 +17,8 @@ from rnnlab.layers.checks import (
     parse_dropout,
     sequence_lengths,
 )
-from rnnlab.layers.loop import _combined_edit, active_observers, unroll
+from rnnlab.layers.fast_paths import call_facts, choose_path, unroll_on
+from rnnlab.layers.loop import _combined_edit, active_observers
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Recurrent(keras.layers.Layer):
@@ -108,7 +109,8 @@ class Recurrent(keras.layers.Layer):
     def run(self, x, initial_state=None, seq_len=None, training=None, *, record=False, edit_at=None):
         """[B, T, D] -> (output, final state tuple, Unrolled): the whole forward computation of the layer.
 
-        ``record`` and ``edit_at`` are passed to :func:`unroll` (probes and interventions use them).
+        ``record`` and ``edit_at`` are passed to :func:`unroll` (probes and interventions use them); without them
+        the call may take a fast path (``rnnlab.layers.fast_paths.choose_path``), named in ``self.last_path``.
         """
         check_input_dim(self.cell, x.shape, self.name)
         lengths = self.lengths_for(x, seq_len)
@@ -120,9 +122,10 @@ class Recurrent(keras.layers.Layer):
         training = bool(training)
         if self.keep_probs is not None:
             x = self._drop(x, self.keep_probs[0], training)
-        unrolled = unroll(
-            self.cell, x, state0, lengths=lengths, keep_outputs=self.return_seq or record, record=record,
-            edit_at=edit_at,
+        self.last_path = choose_path(call_facts(self.cell, x, observed=record or edit_at is not None))
+        unrolled = unroll_on(
+            self.last_path, self.cell, x, state0, lengths=lengths, keep_outputs=self.return_seq or record,
+            record=record, edit_at=edit_at,
         )
         if self.return_seq:
             outputs = unrolled.outputs  # [B, T, n]

@@ -28,18 +28,32 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.bidirectional import BiRNN
 from rnnlab.layers.loop import active_observers, compose_edits, observing
 from rnnlab.layers.recurrent import Recurrent
+from rnnlab.probes.gate_recompute import (
+    PATHS,
+    loop_start_state,
+    prefer_batched,
+    recompute_gates,
+)
 from rnnlab.probes.interventions import check_interventions
-from rnnlab.probes.selection import call_name, cells_of, recurrent_layers, select_layers, trace_name
+from rnnlab.probes.selection import (
+    call_name,
+    cells_of,
+    recurrent_layers,
+    select_layers,
+    trace_name,
+)
 from rnnlab.probes.trace import QUANTITIES, LayerTrace, Trace
+
 
 class _ProbeSession:
     """The observer behind :func:`probe`: records the chosen layers, applies interventions, injects the
     zero perturbations whose gradients are ||dL/dh_t||."""
 
-    def __init__(self, targets, interventions, with_gradients):
+    def __init__(self, targets, interventions, with_gradients, path="auto"):
         self.targets = targets
         self.interventions = interventions
         self.with_gradients = with_gradients
+        self.path = path
         self.records: dict[str, tuple] = {}
         self.perturbations: dict[str, tf.Tensor] = {}
         self.calls: dict[str, int] = {}  # trace name -> calls recorded so far in this pass
@@ -74,7 +88,25 @@ class _ProbeSession:
         calls = self.calls.get(name, 0)
         self.calls[name] = calls + 1
         if layer in self.targets:  # a layer called again (a shared encoder) is recorded as NAME#1, NAME#2, ...
-            self.records[call_name(name, calls)] = (layer, direction, x, lengths, unrolled)
+            self.records[call_name(name, calls)] = (layer, direction, x, lengths, unrolled,
+                                                    self.unedited(layer, direction))
+
+    def states_suffice(self, layer, x) -> bool:
+        """Whether this pass needs from ``layer``'s call on ``x`` [B, T, D] only its state sequences (records of
+        the state names, 0 past each length) and ``Unrolled.initial_state``: its gates are then recomputed
+        batched, so the call could take a fast path that records its states only. (A question for the layers:
+        they do not ask it yet; until they do, observed calls run the general loop.)"""
+        if self.path == "sequential" or self.with_gradients or any(iv.layer == layer.name for iv in self.interventions):
+            return False
+        return self.path == "batched" or all(
+            prefer_batched(cell, x.shape[0], x.shape[-1]) for cell in cells_of(layer).values())
+
+    def unedited(self, layer, direction) -> bool:
+        """Whether this call's loop ran on its own values: no intervention on it and no other observer's edits (the
+        probe's own zero perturbations change no value), so its gates can be recomputed from its states."""
+        if any(iv.layer == layer.name and iv.direction in (None, direction) for iv in self.interventions):
+            return False
+        return all(o.edit_at(layer, direction) is None for o in active_observers(layer) if o is not self)
 
 
 def _resolve_loss(model, loss):
@@ -92,7 +124,7 @@ def _resolve_loss(model, loss):
     raise TypeError(f"`loss` must be a Keras loss name or a callable; received {describe(loss)}.")
 
 
-def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventions=()) -> Trace:
+def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventions=(), path="auto") -> Trace:
     """Run ``model`` on ``x`` [B, T, D] once and record every gate and state of its recurrent layers.
 
     Arguments:
@@ -103,12 +135,19 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
         seq_len: [B] explicit lengths, only when ``model`` is a single layer.
         layers: names of the layers to record (default: all).
         interventions: rnnlab.Intervention objects applied during this pass.
+        path: how the gates are recorded: 'sequential' (the time loop writes every gate at every step),
+            'batched' (the loop keeps only its states; every gate of every step is then recomputed in one batched
+            cell call, see rnnlab.probes.gate_recompute) or 'auto' (batched where it is faster: small steps, or a
+            GPU). Both give the same values; a layer with an intervention or a hook that edits keeps the loop's
+            own records. ``LayerTrace.gate_path`` says which path each call took.
 
     Returns: Trace (values are exactly those the layers computed; inference mode, so dropout is off). A layer
     called more than once in the pass (weights shared through ``reuse``) appears once per call: 'NAME', 'NAME#1',
     ...; each call has its own ``grad_norm``. With y the
     forward pass runs twice: once to learn every call's shapes, once under the gradient tape.
     """
+    if not isinstance(path, str) or path not in PATHS:
+        raise RnnlabError(f"`path` must be one of {', '.join(map(repr, PATHS))}; received {describe(path)}.")
     targets = select_layers(model, layers, "to probe")
     if seq_len is not None and not isinstance(model, (Recurrent, BiRNN)):
         raise RnnlabError(
@@ -119,7 +158,7 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
     time_steps = None if isinstance(x, list) else int(x.shape[1])  # several inputs: their layers' T may differ
     interventions = check_interventions(tuple(interventions), recurrent_layers(model), time_steps=time_steps)
     loss_fn = _resolve_loss(model, loss) if y is not None else None
-    forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None)
+    forward = _recorded_forward(model, targets, interventions, with_gradients=y is not None, path=path)
     seq = None if seq_len is None else tf.convert_to_tensor(seq_len)
     output, records = forward(x, seq, {})
     loss_value = None
@@ -145,19 +184,21 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
             if n.partition("#")[0].endswith("/bw") and n in records:
                 # the backward cell's perturbations are indexed in its reading order: back to time order
                 g = BiRNN.reverse(g, records[n]["lengths"])
-            grad_norms[n] = tf.norm(g, axis=-1).numpy()  # [B, T]
+            grad_norms[n] = np.asarray(tf.norm(g, axis=-1))  # [B, T]
     directions = {trace_name(layer, d): (layer, d) for layer in targets for d in cells_of(layer)}
     trace = Trace(output=_first_numpy(output), loss=None if loss_value is None else float(loss_value))
     for name, record in records.items():
         layer, direction = directions[name.partition("#")[0]]
         cell = cells_of(layer)[direction]
-        seq = record["lengths"].numpy().astype(np.int64)  # [B]
+        seq = np.asarray(record["lengths"]).astype(np.int64)  # [B]
         time = int(record["x"].shape[1])
+        # np.asarray: read-only views of the tensors' memory (.numpy() would copy every array once more)
         trace.layers[name] = LayerTrace(
             name=name, kind=cell.kind, direction=direction,
-            quantities={q: record["quantities"][q].numpy() for q in QUANTITIES[cell.kind]},
-            x=record["x"].numpy(), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
+            quantities={q: np.asarray(record["quantities"][q]) for q in QUANTITIES[cell.kind]},
+            x=np.asarray(record["x"]), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
             grad_norm=grad_norms.get(name) if y is not None else None,
+            gate_path="batched" if bool(record["batched"]) else "sequential",
         )
     return trace
 
@@ -168,9 +209,10 @@ _COMPILED_FORWARDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  #
 _COMPILED_PER_MODEL = 8
 
 
-def _recorded_forward(model, targets, interventions, with_gradients):
+def _recorded_forward(model, targets, interventions, with_gradients, path="auto"):
     """-> forward(x [B, T, D], seq_len [B] or None, perturbations) -> (output, records), where records maps
-    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [B, T, n]} (tensors).
+    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [B, T, n], 'batched': bool scalar}
+    (tensors). path: 'auto', 'batched' or 'sequential', how the gates are recorded (see :func:`probe`).
 
     Compiled and cached per model while every layer is built; eager otherwise (a first call builds them).
     """
@@ -179,7 +221,7 @@ def _recorded_forward(model, targets, interventions, with_gradients):
     def run(model, x, seq_len, perturbations):
         layers = recurrent_layers(model)
         session = _ProbeSession([layer for layer in layers if layer.name in target_names], interventions,
-                                with_gradients)
+                                with_gradients, path)
         session.perturbations = perturbations
         with observing(session):
             if isinstance(model, (Recurrent, BiRNN)):
@@ -187,10 +229,13 @@ def _recorded_forward(model, targets, interventions, with_gradients):
             else:
                 output = model(x, training=False)
         records = {}
-        for name, (_, _, layer_x, lengths, unrolled) in session.records.items():
+        for name, (layer, direction, layer_x, lengths, unrolled, unedited) in session.records.items():
+            cell = cells_of(layer)[direction]
+            quantities, batched = _gate_records(cell, layer_x, lengths, unrolled, direction, unedited, path)
             if lengths is None:
                 lengths = tf.fill([tf.shape(layer_x)[0]], tf.shape(layer_x)[1])
-            records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": unrolled.records}
+            records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": quantities,
+                             "batched": tf.constant(batched)}
         return output, records
 
     layers = recurrent_layers(model)
@@ -199,19 +244,62 @@ def _recorded_forward(model, targets, interventions, with_gradients):
         return lambda x, seq_len, perturbations: run(model, x, seq_len, perturbations)
     # hooks attached to the layers are traced into the function: a change of hooks needs a new trace
     observers = tuple(o for layer in layers for o in active_observers(layer))
-    key = (target_names, interventions, with_gradients, tuple(id(o) for o in observers))
+    key = (target_names, interventions, with_gradients, path, tuple(id(o) for o in observers))
     cache = _COMPILED_FORWARDS.setdefault(model, collections.OrderedDict())
     if key in cache:
         cache.move_to_end(key)
         return cache[key][0]
     model_ref = weakref.ref(model)  # the cache must not keep the model alive
-    compiled = tf.function(
+    compiled = _ConcreteDispatch(tf.function(
         lambda x, seq_len, perturbations: run(model_ref(), x, seq_len, perturbations), reduce_retracing=True
-    )
+    ))
     cache[key] = (compiled, observers)  # holding the observers keeps their ids unique while cached
     while len(cache) > _COMPILED_PER_MODEL:
         cache.popitem(last=False)
     return compiled
+
+
+class _ConcreteDispatch:
+    """A tf.function called through its concrete functions, kept per input signature: finding the trace of a call
+    with a dict and a None among its arguments costs about 0.2 ms each time, a third of a classroom-size probe."""
+
+    _KEPT = 16  # signatures remembered (beyond them the tf.function's own lookup finds the trace again)
+
+    def __init__(self, function):
+        self.function = function
+        self.concrete: dict = {}
+
+    def __call__(self, x, seq_len, perturbations):
+        def signature(t):
+            return None if t is None else (tuple(t.shape), t.dtype)
+
+        inputs = tuple(signature(t) for t in x) if isinstance(x, list) else signature(x)  # several inputs: a list
+        key = (inputs, signature(seq_len), tuple((k, signature(v)) for k, v in sorted(perturbations.items())))
+        concrete = self.concrete.get(key)
+        if concrete is None:
+            if len(self.concrete) >= self._KEPT:
+                self.concrete.clear()
+            concrete = self.concrete[key] = self.function.get_concrete_function(x, seq_len, perturbations)
+        return concrete(x, seq_len, perturbations)
+
+
+def _gate_records(cell, x, lengths, unrolled, direction, unedited, path):
+    """One recorded layer call -> (quantity name -> [B, T, n], whether the gates were recomputed batched).
+
+    Batched: the loop's state records and the gates recomputed from them (the loop's gate records go unread, so
+    the compiled pass drops their per-step writes). Sequential: the loop's own records.
+    """
+    gates_recorded = all(q in unrolled.records for q in cell.record_names)
+    wanted = path == "batched" or (path == "auto" and prefer_batched(cell, x.shape[0], x.shape[-1]))
+    start = loop_start_state(unrolled) if (wanted or not gates_recorded) and unedited else None
+    if start is None:
+        if not gates_recorded:  # a layer that ran without recording its gates must say where its loop started
+            raise RnnlabError(f"Layer {cell.name!r} recorded only {sorted(unrolled.records)} and not its initial "
+                              "state: its gates can be neither read nor recomputed.")
+        return {q: unrolled.records[q] for q in QUANTITIES[cell.kind]}, False
+    states = {s: unrolled.records[s] for s in cell.state_names}
+    gates = recompute_gates(cell, x, states, start, lengths=lengths, direction=direction)
+    return {q: states[q] if q in states else gates[q] for q in QUANTITIES[cell.kind]}, True
 
 
 def _first_numpy(output):

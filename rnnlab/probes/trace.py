@@ -33,7 +33,9 @@ class LayerTrace:
     """What one recurrent layer (one direction of a bidirectional layer) computed at every step.
 
     quantities: name -> [B, T, n]; x: the layer's input [B, T, D]; valid: [B, T] bool; seq_len: [B] int;
-    grad_norm: [B, T] (||dL/dh_t||) or None when no loss was given.
+    grad_norm: [B, T] (||dL/dh_t||) or None when no loss was given; gate_path: how the probe recorded the gates,
+    'sequential' (written by the time loop at every step) or 'batched' (recomputed from the loop's states in one
+    batched cell call; the same values). A probe's arrays are read-only views: copy one to change it.
     """
 
     name: str
@@ -44,6 +46,7 @@ class LayerTrace:
     valid: np.ndarray
     seq_len: np.ndarray
     grad_norm: np.ndarray | None = None
+    gate_path: str = "sequential"
 
     @property
     def n_units(self) -> int:
@@ -112,7 +115,8 @@ class Trace:
         arrays, meta = {}, {"layers": [], "loss": self.loss}
         for i, (name, rec) in enumerate(self.layers.items()):
             meta["layers"].append({"name": name, "kind": rec.kind, "direction": rec.direction,
-                                   "quantities": list(rec.quantities), "grad": rec.grad_norm is not None})
+                                   "quantities": list(rec.quantities), "grad": rec.grad_norm is not None,
+                                   "gate_path": rec.gate_path})
             for q, v in rec.quantities.items():
                 arrays[f"{i}:{q}"] = v
             arrays[f"{i}:_x"], arrays[f"{i}:_valid"], arrays[f"{i}:_seq_len"] = rec.x, rec.valid, rec.seq_len
@@ -140,6 +144,7 @@ class Trace:
                     quantities={q: data[f"{i}:{q}"] for q in info["quantities"]},
                     x=data[f"{i}:_x"], valid=data[f"{i}:_valid"], seq_len=data[f"{i}:_seq_len"],
                     grad_norm=data[f"{i}:_grad_norm"] if info["grad"] else None,
+                    gate_path=info.get("gate_path", "sequential"),
                 )
             output = data["_output"] if "_output" in data.files else None
         return cls(layers=layers, output=output, loss=meta.get("loss"))

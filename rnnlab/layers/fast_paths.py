@@ -1,0 +1,186 @@
+"""Which computation runs a layer's call: the general time loop, or a faster one when nothing needs the loop.
+
+Paths (``PATHS``), each giving the same outputs, final state and gradients as the general loop:
+
+* ``"general"``: :func:`rnnlab.layers.loop.unroll`, one cell step per time step in a ``tf.while_loop``. The only
+  path that records gates, applies interventions and reports to observers (probes, hooks), so a call with any
+  of those always takes it, as does every layer inside a probe's pass; so do calls on a GPU.
+* ``"block_lstm"`` (LSTM with the default tanh / sigmoid activations, float32): TensorFlow's fused LSTM kernel
+  ``BlockLSTM`` over the whole sequence. The V1 op takes TFLearn's gate order i, j, f, o and a ``forget_bias``
+  (``BlockLSTMV2`` orders them i, f, j, o: checked against the NumPy reference); ``cell_clip=-1`` and no
+  peepholes give the plain cell. In dynamic mode it runs over the whole padded sequence (a layer is causal, so
+  steps past a sample's length change nothing before it): the state is read at step length - 1 (the initial
+  state for length 0) and the outputs past the length are zeroed, exactly what the general loop returns,
+  gradients included.
+
+Dropout, ``initial_state``, ``return_state`` and ``seq_len`` work on every path (dropout is applied to the whole
+input and output sequences outside the loop, see ``Recurrent.run``).
+
+The choice (``choose_path``): on CPU, eager or traced alike (``model.fit``, ``train_on_batch``, ``predict``: one
+path for both, so an eager call and ``predict`` give the same numbers), an LSTM whose step has at most
+BLOCK_LSTM_MAX_MULTIPLY_ADDS multiply-adds (batch * (D + n) * 4n) takes ``block_lstm``; every other call takes
+``general``. Measured with
+
+    .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm
+
+(ms per ``train_on_batch`` step against Keras's, 2 CPU cores shared with other work, see README "Speed"): at the
+classroom size (B32 T30 D1 n16, 35k multiply-adds per step) ``block_lstm`` runs at 0.43-0.53 of Keras's step
+against 0.80-0.83 for the general loop; at the standard size (B64 T50 D32 n128, 5.2M) the fused kernel was 1.7-1.9x
+slower than the general loop's split matmuls (2.7x in issue 13), so the threshold lies between, at 2^18.
+Measured and rejected: the loop compiled by XLA inside the layer (``tf.function(jit_compile=True)``). Its
+``tf.while_loop`` cannot be differentiated across the XLA boundary ("TensorList crossing the XLA/TF boundary"),
+and unrolled into the graph its first call compiled for 131 s (loaded machine) while its steps were no faster
+than the general loop (GRU 1.03 vs 0.92 of Keras, SimpleRNN 0.93 vs 0.94). A whole model compiled with
+``model.compile(jit_compile=True)`` still works with every layer.
+
+On a GPU the general path is kept: no GPU was lent to measure the paths there (issue 13, item 5).
+``force_path(name)`` makes every call in its block take ``name`` where that path can run the call (tests use
+it); a call that needs the general loop (recording, interventions) takes it whatever is forced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+from rnnlab.errors import RnnlabError, describe
+from rnnlab.layers import activations
+from rnnlab.layers.cells import RecurrentCell, _gpu_visible
+from rnnlab.layers.loop import Unrolled, observing_now, unroll
+
+PATHS = ("general", "block_lstm")
+
+#: The largest step (batch * (D + n) * 4n multiply-adds) that runs as the fused BlockLSTM kernel.
+BLOCK_LSTM_MAX_MULTIPLY_ADDS = 2**18
+
+_forced: contextvars.ContextVar = contextvars.ContextVar("rnnlab_forced_path", default=None)
+
+
+@contextlib.contextmanager
+def force_path(name: str):
+    """Inside the block every rnnlab layer call takes path ``name`` (one of PATHS) where that path can run it.
+
+    The choice is made when a call is traced: a model whose training function was traced before the block keeps
+    its path (build the model, or call ``model.make_train_function(force=True)``, inside the block).
+    """
+    if name not in PATHS:
+        raise RnnlabError(f"`name` must be one of {', '.join(PATHS)}; received {describe(name)}.")
+    token = _forced.set(name)
+    try:
+        yield name
+    finally:
+        _forced.reset(token)
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What the choice of a path depends on, for one call of one cell (sizes None where unknown)."""
+
+    kind: str  # the cell's kind: simple_rnn, lstm, gru
+    batch: int | None
+    input_dim: int
+    units: int
+    dtype: str
+    observed: bool  # records or interventions asked for: only the general loop gives them
+    gpu: bool
+    fused_lstm_activations: bool  # an LSTM with tanh / sigmoid, the only activations BlockLSTM computes
+
+    @property
+    def multiply_adds(self) -> int | None:
+        """Multiply-adds of one step's matmuls: batch * (D + n) * k n, or None when the batch is unknown."""
+        if self.batch is None:
+            return None
+        blocks = {"lstm": 4, "gru": 3}.get(self.kind, 1)
+        return self.batch * (self.input_dim + self.units) * blocks * self.units
+
+
+def call_facts(cell: RecurrentCell, x, *, observed: bool) -> CallFacts:
+    """cell, input [B, T, D] -> the facts of this call.
+
+    observed: the call records or edits. A call inside a probe's pass counts as observed too, recorded or not, so
+    every layer of a probed model computes on the same loop (a layer left out of ``layers=`` gives the same
+    numbers as when it is recorded).
+    """
+    return CallFacts(
+        kind=cell.kind,
+        batch=x.shape[0],
+        input_dim=cell.input_dim,
+        units=cell.num_units,
+        dtype=x.dtype.name,
+        observed=observed or observing_now(),
+        gpu=_gpu_visible(),
+        fused_lstm_activations=cell.kind == "lstm"
+        and cell.activation_fn is activations.get("tanh")
+        and cell.inner_activation_fn is activations.get("sigmoid"),
+    )
+
+
+def can_run(path: str, facts: CallFacts) -> bool:
+    """Whether ``path`` computes this call exactly as the general loop would."""
+    if path == "general":
+        return True
+    if facts.observed:
+        return False
+    return path == "block_lstm" and facts.fused_lstm_activations and facts.dtype == "float32"
+
+
+def choose_path(facts: CallFacts) -> str:
+    """CallFacts -> one of PATHS: the forced path where it can run, else the measured choice (module docstring)."""
+    forced = _forced.get()
+    if forced is not None:
+        return forced if can_run(forced, facts) else "general"
+    if facts.gpu or not can_run("block_lstm", facts):
+        return "general"
+    size = facts.multiply_adds or 32 * (facts.input_dim + facts.units) * 4 * facts.units  # unknown batch: 32
+    return "block_lstm" if size <= BLOCK_LSTM_MAX_MULTIPLY_ADDS else "general"
+
+
+def unroll_on(path: str, cell: RecurrentCell, x, initial_state: tuple, *, lengths=None, keep_outputs=True,
+              record=False, edit_at=None):
+    """path, cell, [B, T, D], state tuple of [B, n] -> Unrolled, as :func:`unroll` computes it.
+
+    ``record`` and ``edit_at`` need the general path (``choose_path`` gives it to calls that use them).
+    """
+    if path == "general":
+        return unroll(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs, record=record,
+                      edit_at=edit_at)
+    if record or edit_at is not None:
+        raise RnnlabError(f"Recording and interventions need the general path; received `path` {path!r}.")
+    if path == "block_lstm":
+        return block_lstm(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs)
+    raise RnnlabError(f"`path` must be one of {', '.join(PATHS)}; received {describe(path)}.")
+
+
+# ------------------------------------------------------------------------------------------------ block_lstm
+def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True) -> Unrolled:
+    """LSTM cell, [B, T, D], (c, h) of [B, n] -> Unrolled: TensorFlow's fused kernel over the whole sequence.
+
+    lengths: [B] int or None; past a sample's length its outputs are 0 and its state the one after step
+    length - 1, as in :func:`unroll`. keep_outputs=False: only the final state (outputs None).
+    """
+    c0, h0 = initial_state
+    n = cell.num_units
+    no_peephole = tf.zeros([n], x.dtype)
+    bias = cell.bias_vector if cell.bias_vector is not None else tf.zeros([4 * n], x.dtype)
+    x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
+    _, c_seq, _, _, _, _, h_seq = tf.raw_ops.BlockLSTM(  # gates i, j, f, o: TFLearn's order (V2 is i, f, j, o)
+        seq_len_max=tf.cast(tf.shape(x_tm)[0], tf.int64), x=x_tm, cs_prev=c0, h_prev=h0, w=cell.matrix,
+        wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=bias, forget_bias=cell.forget_bias,
+        cell_clip=-1.0, use_peephole=False,
+    )  # c_seq, h_seq: [T, B, n]
+    outputs = tf.transpose(h_seq, [1, 0, 2]) if keep_outputs else None  # [B, T, n]
+    if lengths is None:
+        return Unrolled(outputs=outputs, final_state=(c_seq[-1], h_seq[-1]), initial_state=(c0, h0))
+    if keep_outputs:
+        outputs = tf.where(tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None], outputs, tf.zeros_like(outputs))
+    last_step = tf.stack([tf.maximum(lengths - 1, 0), tf.range(tf.shape(lengths)[0])], axis=1)  # [B, 2]: (t, b)
+    started = (lengths > 0)[:, None]  # [B, 1]; length 0: the initial state
+
+    def state_at_last_step(seq, initial):  # [T, B, n] -> [B, n] at step length - 1
+        return tf.where(started, tf.gather_nd(seq, last_step), initial)
+
+    final_state = (state_at_last_step(c_seq, c0), state_at_last_step(h_seq, h0))
+    return Unrolled(outputs=outputs, final_state=final_state, initial_state=(c0, h0))

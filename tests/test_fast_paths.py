@@ -1,0 +1,214 @@
+"""The fast paths (rnnlab/layers/fast_paths.py): which path a call takes, and that every path computes what SPEC.md
+says, forward and backward.
+
+Outputs are checked against tests/reference.py (NumPy, from SPEC.md); gradients of the general loop against
+central finite differences of that reference (float64), and every forced path's gradients against the general
+loop's. The 1e-5 parity grid also runs on the forced paths (tests/test_layer_parity.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import rnnlab  # noqa: E402
+from rnnlab.errors import RnnlabError  # noqa: E402
+from rnnlab.layers import fast_paths  # noqa: E402
+from rnnlab.layers.fast_paths import CallFacts, choose_path, force_path  # noqa: E402
+
+try:
+    from tests import reference as ref
+    from tests.test_layer_parity import assert_close, padded_batch
+except ImportError:  # pragma: no cover
+    import reference as ref
+    from test_layer_parity import assert_close, padded_batch
+
+N = 4
+LAYERS = {"simple_rnn": rnnlab.SimpleRNN, "lstm": rnnlab.LSTM, "gru": rnnlab.GRU}
+
+
+# ------------------------------------------------------------------------------------ the choice
+CLASSROOM = CallFacts(kind="lstm", batch=32, input_dim=1, units=16, dtype="float32", observed=False, gpu=False,
+                      fused_lstm_activations=True)
+STANDARD = dataclasses.replace(CLASSROOM, batch=64, input_dim=32, units=128)
+
+
+def test_classroom_lstm_takes_the_fused_kernel_other_cells_the_loop():
+    assert choose_path(CLASSROOM) == "block_lstm"
+    assert choose_path(dataclasses.replace(CLASSROOM, batch=None)) == "block_lstm"  # unknown batch: 32 assumed
+    assert choose_path(dataclasses.replace(CLASSROOM, kind="gru", fused_lstm_activations=False)) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM, kind="simple_rnn", fused_lstm_activations=False)) == "general"
+    # other activations than tanh / sigmoid, or float64: the fused kernel cannot compute them
+    assert choose_path(dataclasses.replace(CLASSROOM, fused_lstm_activations=False)) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM, dtype="float64")) == "general"
+
+
+def test_standard_size_keeps_the_general_loop():
+    assert CLASSROOM.multiply_adds == 32 * 17 * 64 <= fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS
+    assert STANDARD.multiply_adds == 64 * 160 * 512 > fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS
+    for kind in ("lstm", "gru", "simple_rnn"):
+        assert choose_path(dataclasses.replace(STANDARD, kind=kind)) == "general"
+
+
+@pytest.mark.parametrize("fact", [{"observed": True}, {"gpu": True}])
+def test_calls_that_need_the_general_loop_take_it(fact):
+    assert choose_path(dataclasses.replace(CLASSROOM, **fact)) == "general"
+
+
+def test_forced_path_applies_where_it_can_run():
+    gru = dataclasses.replace(CLASSROOM, kind="gru", fused_lstm_activations=False)
+    with force_path("general"):
+        assert choose_path(CLASSROOM) == "general"
+    with force_path("block_lstm"):
+        assert choose_path(dataclasses.replace(STANDARD, gpu=True)) == "block_lstm"
+        assert choose_path(gru) == "general"  # no fused kernel for a GRU
+        assert choose_path(dataclasses.replace(CLASSROOM, observed=True)) == "general"  # probes see the loop
+    assert choose_path(CLASSROOM) == "block_lstm"  # the block ended
+
+
+def test_force_path_rejects_unknown_names():
+    with pytest.raises(RnnlabError, match=r"`name` must be one of general, block_lstm; received .*'fast'"):
+        with force_path("fast"):
+            pass
+
+
+def test_training_at_classroom_size_takes_the_chosen_path():
+    """The layer inside a compiled Keras model reports the path that choose_path gives for its facts."""
+    x = np.random.default_rng(0).normal(size=(32, 30, 1)).astype("float32")
+    for kind, layer_class in LAYERS.items():
+        inputs = keras.Input((30, 1))
+        layer = layer_class(16)
+        model = keras.Model(inputs, keras.layers.Dense(1)(layer(inputs)))
+        model.compile(optimizer="sgd", loss="mse")
+        model.train_on_batch(x, np.zeros((32, 1), "float32"))
+        facts = fast_paths.call_facts(layer.cell, tf.constant(x), observed=False)
+        expected = choose_path(facts)
+        assert layer.last_path == expected, kind
+        if not facts.gpu:
+            assert expected == ("block_lstm" if kind == "lstm" else "general")
+
+
+# ------------------------------------------------------------------------------------ parity
+def reference_run(kind, x, weights, **call):
+    return getattr(ref, kind)(x.astype(np.float64), weights, N, **call)
+
+
+def forced_call(path, layer, x, *, initial_state=None, training=False):
+    """-> (flat outputs, gradients of a fixed loss w.r.t. [x, *weights]) of one traced call on ``path``."""
+    x = tf.constant(x)
+    with force_path(path):
+        @tf.function
+        def call(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                kwargs = {} if initial_state is None else {"initial_state": initial_state}
+                out = layer(x, training=training, **kwargs)
+                flat = keras.tree.flatten(out)
+                loss = sum(tf.reduce_sum(v * tf.cast(tf.range(1, v.shape[-1] + 1), v.dtype)) for v in flat)
+            return flat, tape.gradient(loss, [x, *layer.trainable_weights])
+
+        flat, grads = call(x)
+    if isinstance(layer, rnnlab.LSTM):
+        assert layer.last_path == path
+    return [v.numpy() for v in flat], [g.numpy() for g in grads]
+
+
+def built_layer(kind, seed, **options):
+    layer = LAYERS[kind](N, **options)
+    layer(tf.constant(padded_batch()))
+    rng = np.random.default_rng(seed)
+    layer.set_weights([(0.5 * rng.normal(size=w.shape)).astype("float32") for w in layer.get_weights()])
+    return layer
+
+
+def initial_state_for(kind, seed):
+    rng = np.random.default_rng(seed)
+    parts = [tf.constant(rng.normal(size=(6, N)).astype("float32")) for _ in range(2 if kind == "lstm" else 1)]
+    return tuple(parts) if kind == "lstm" else parts[0]
+
+
+@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
+@pytest.mark.parametrize("kind, path", [("lstm", "block_lstm"), ("lstm", "general"), ("gru", "general")])
+def test_forced_path_matches_reference_and_general_gradients(kind, path, dynamic):
+    x = padded_batch()
+    for seed, (return_seq, with_state) in enumerate([(True, True), (False, False)]):
+        layer = built_layer(kind, seed, return_seq=return_seq, return_state=True, dynamic=dynamic)
+        state = initial_state_for(kind, seed + 10) if with_state else None
+        got, grads = forced_call(path, layer, x, initial_state=state)
+        expected = reference_run(kind, x, layer.get_weights(), return_seq=return_seq, return_state=True,
+                                 dynamic=dynamic, initial_state=None if state is None else
+                                 tuple(s.numpy() for s in keras.tree.flatten(state)) if kind == "lstm" else
+                                 state.numpy())
+        for index, (g, e) in enumerate(zip(got, keras.tree.flatten(expected))):
+            assert_close(g, e, what=f"{path} returned array {index}")
+        _, general_grads = forced_call("general", layer, x, initial_state=state)
+        for g, e in zip(grads, general_grads):
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_general_gradient_matches_finite_differences_of_the_reference(kind):
+    """d(loss)/d(x) of the general loop against central differences of the NumPy reference, dynamic mode."""
+    x = padded_batch()
+    layer = built_layer(kind, 3, return_seq=True, dynamic=True)
+    _, grads = forced_call("general", layer, x)
+    weights = [w.astype(np.float64) for w in layer.get_weights()]
+    scale = np.arange(1, N + 1)
+
+    def loss(x64):
+        return float((reference_run(kind, x64, weights, return_seq=True, dynamic=True) * scale).sum())
+
+    x64, eps = x.astype(np.float64), 1e-6
+    numeric = np.zeros_like(x64)
+    for index in zip(*np.nonzero(x64)):  # the zero steps would change the lengths: not differentiable there
+        up, down = x64.copy(), x64.copy()
+        up[index] += eps
+        down[index] -= eps
+        numeric[index] = (loss(up) - loss(down)) / (2 * eps)
+    np.testing.assert_allclose(np.where(x != 0, grads[0], 0.0), numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_dropout_in_training_is_the_same_on_every_path(path="block_lstm"):
+    """Dropout lies outside the loop: the same seed state gives the same masks and outputs on each path."""
+    layer = built_layer("lstm", 5, return_seq=True, dropout=(0.7, 0.8), dynamic=True)
+    start = layer.seed_generator.state.numpy()
+    general, general_grads = forced_call("general", layer, padded_batch(), training=True)
+    layer.seed_generator.state.assign(start)
+    got, grads = forced_call(path, layer, padded_batch(), training=True)
+    assert (general[0] == 0).sum() > (padded_batch().shape[0] * 7 * N) * 0.1  # some outputs were dropped
+    np.testing.assert_allclose(got[0], general[0], rtol=1e-5, atol=1e-5)
+    for g, e in zip(grads, general_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
+
+
+def test_bidirectional_on_a_forced_path_matches_reference(path="block_lstm"):
+    x = padded_batch()
+    layer = rnnlab.BiRNN(rnnlab.BasicLSTMCell(N), rnnlab.GRUCell(N), return_seq=True, dynamic=True)
+    got, _ = forced_call(path, layer, x)
+    assert layer.last_paths == ("block_lstm", "general")  # no fused kernel for the GRU
+    weights = layer.get_weights()
+    expected = ref.bidirectional_rnn(x, ref.LSTMCell(weights[:2], N),
+                                     ref.GRUCell(weights[2:], N), return_seq=True, dynamic=True)
+    assert_close(got[0], expected)
+
+
+def test_probe_under_a_forced_path_still_records_on_the_general_loop(path="block_lstm"):
+    x = padded_batch()
+    inputs = keras.Input((7, 3))
+    layer = rnnlab.LSTM(N, return_seq=True, dynamic=True)
+    unrecorded = rnnlab.LSTM(N, return_seq=True, dynamic=True)
+    model = keras.Model(inputs, unrecorded(layer(inputs)))
+    with force_path(path):
+        trace = rnnlab.probe(model, x, layers=[layer.name])
+    # the layer left out of layers= also runs the general loop: a probe's pass computes on one path
+    assert (layer.last_path, unrecorded.last_path) == ("general", "general")
+    records = ref.run_loop_records(ref.LSTMCell(layer.get_weights(), N), x, dynamic=True)
+    for quantity in ("forget", "c", "h"):
+        assert_close(trace.layers[layer.name].quantities[quantity], records.records[quantity], what=quantity)
