@@ -327,6 +327,11 @@ def select_run(run_id: str) -> None:
     _sync_url()
 
 
+def linked_run_pending() -> bool:
+    """Whether this session's link asks for a stored run (``?run=<id>``) not yet opened."""
+    return bool(st.session_state.get(_LINKED_RUN))
+
+
 def pop_linked_run() -> str | None:
     """The stored run id this session's link asked for (``?run=<id>``), once: None afterwards."""
     return st.session_state.pop(_LINKED_RUN, None)

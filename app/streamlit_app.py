@@ -6,6 +6,9 @@ Pages live in app/app_pages/ and stay thin: read widgets -> call rnnlab -> show 
 app/state.py is the only module that touches st.session_state and st.query_params. Widgets, figure display and
 messages live in app/ui/, training orchestration (jobs, the session's runs) in app/session/; app/ui never
 imports app/session, and the router collects a finished training before the sidebar draws.
+
+The first page (Lessons) draws without TensorFlow: rnnlab is imported with TensorFlow deferred and TensorFlow
+loads in a background thread (app/compat.py); the other pages wait for it (only in the server's first seconds).
 """
 
 from __future__ import annotations
@@ -22,21 +25,21 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="rnnlab", page_icon=":material/cyclone:", layout="wide")
 
 from app import compat  # noqa: E402
+
+compat.import_rnnlab_deferred()  # the Lessons page needs no TensorFlow: it loads in the background (below)
+
 from app import state  # noqa: E402
-from app.session import run_store, training  # noqa: E402
 from app.ui import messages, sidebar  # noqa: E402
+from rnnlab.experiments import lessons, presets  # noqa: E402,F401  (what the Lessons page shows, pure Python)
 
 compat.keep_keras_session()  # background training must not meet Streamlit's per-run keras clear_session
-compat.freeze_startup_objects()  # TensorFlow's objects out of every later full garbage collection
 
 state.init()
-run_store.open_linked_run()
-training.collect_finished_job()
 
+LESSONS_PAGE = st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons",
+                       default=True)
 PAGES = {
-    "Start": [
-        st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons", default=True),
-    ],
+    "Start": [LESSONS_PAGE],
     "Experiment": [
         st.Page("app_pages/build.py", title="Build", icon=":material/construction:", url_path="build"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
@@ -53,6 +56,17 @@ PAGES = {
 
 page = st.navigation(PAGES)
 
+# Every page but Lessons needs TensorFlow, and so does a session with a training or a run to show: wait for the
+# background import (seconds, only in the first moments after the server started) before importing those pages.
+if page is not LESSONS_PAGE or state.training_job() is not None or state.session_runs() or state.linked_run_pending():
+    if not compat.tensorflow_ready():
+        with st.spinner("Loading TensorFlow (once, after the server started) ..."):
+            compat.wait_for_tensorflow()
+    from app.session import run_store, training
+
+    run_store.open_linked_run()
+    training.collect_finished_job()
+
 with st.sidebar:
     with messages.guard("Sidebar"):
         sidebar.sidebar()
@@ -60,3 +74,6 @@ with st.sidebar:
 sidebar.apply_view_settings()
 messages.show_messages()
 page.run()
+# after the page, so the first page's script run does not share the interpreter with TensorFlow's import; then
+# compat.freeze_startup_objects() keeps TensorFlow's objects out of every later full garbage collection
+compat.start_tensorflow_import()

@@ -1,11 +1,35 @@
-"""Lessons (landing page): presets that load a whole experiment in one click, and what to look for."""
+"""Lessons (landing page): presets that load a whole experiment in one click, and what to look for.
+
+The first page a user sees, so it imports no TensorFlow: app/session's training and lesson_runs (which do) are
+imported only once this session has runs to measure or a lesson to train, after the router's background import.
+"""
 
 import streamlit as st
 
-from app import state
-from app.session import jobs, lesson_runs, training
+from app import compat, state
+from app.session import jobs
 from app.ui import messages
 from rnnlab.experiments import lessons
+
+
+def trained_evidence(lesson):
+    """lesson -> the Evidence its claim measures on this session's runs (None until the session has runs)."""
+    if not state.session_runs():
+        return None  # no run, so no evidence: TensorFlow need not be loaded for it
+    from app.session import lesson_runs
+
+    return lesson_runs.evidence(lesson)
+
+
+def load_lesson(preset: str, lesson_key: str, *, train: bool) -> None:
+    """A lesson's button: load (and train) its preset, once the background import has TensorFlow ready."""
+    if not compat.tensorflow_ready():
+        with st.spinner("Loading TensorFlow (once, after the server started) ..."):
+            compat.wait_for_tensorflow()
+    from app.session import training
+
+    training.load_preset(preset, lesson_key, train=train)
+
 
 st.title("rnnlab: recurrent networks with every gate visible")
 st.markdown(
@@ -26,10 +50,12 @@ with messages.guard("Lessons"):
             spec = PRESETS[lesson.preset]
             st.caption(f"{PRESET_DESCRIPTIONS.get(lesson.preset, '')} `{spec.describe()}`, {spec.epochs} epochs.")
             with messages.guard(f"The lesson's evidence on your model ({lesson.title})"):
-                found = lesson_runs.evidence(lesson)  # None until this session has trained the lesson
+                found = trained_evidence(lesson)  # None until this session has trained the lesson
                 if found is not None:
                     st.markdown("**What your model shows:**")
                     messages.evidence(found)
+                    from app.session import lesson_runs  # imported already: there is evidence
+
                     page = lesson_runs.PAGE_TITLES.get(lesson.page, lesson.page)
                     if st.button(f"Look here: the {page} page", key=f"lessons_look_{lesson.key}",
                                  icon=":material/arrow_forward:"):
@@ -43,7 +69,7 @@ with messages.guard("Lessons"):
                     if st.button(label, key=f"lessons_{preset}"):
                         other = preset
             if load or train or other:
-                training.load_preset(other or lesson.preset, lesson.key, train=train)
+                load_lesson(other or lesson.preset, lesson.key, train=train)
 
 with st.expander("Limits of this lab"):
     st.markdown(

@@ -80,11 +80,17 @@ def trajectories(run_id, layer, quantity, source, values, valid, pool, basis_sta
         figures.figure(fig, key="states_pca")
 
 
-with messages.guard("States"):
+@st.fragment
+def states_view(run, pool, final) -> None:
+    """Every chart of the page and its settings: a fragment, so a view change (state, sample, units, epoch)
+    reruns only this, not the router, the sidebar and the banner above it."""
+    with messages.guard("States"):
+        view(run, pool, final)
+
+
+def view(run, pool, final) -> None:
     from rnnlab import plots
 
-    pool = experiment.probe_pool(run)
-    final = experiment.run_trace(run)
     if state.presentation():  # large type: the five controls in two rows, so no value is cut
         controls = [*st.columns([1, 1.2, 0.8]), *st.columns(2)]
     else:
@@ -135,3 +141,7 @@ with messages.guard("States"):
     st.download_button("Download this layer's trace (CSV)", downloads.lazy(downloads.trace_csv, trace, layer),
                        file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
                        key="states_trace_csv", icon=":material/download:")
+
+
+with messages.guard("States"):
+    states_view(run, experiment.probe_pool(run), experiment.run_trace(run))

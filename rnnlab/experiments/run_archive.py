@@ -284,7 +284,7 @@ def _check_run_folder(folder: Path, run_id: str, name: str) -> None:
     if (folder / runs.MODEL_FILE).is_file():
         import keras
 
-        import rnnlab  # noqa: F401  (registers rnnlab's layers for deserialisation)
+        import rnnlab.layers  # noqa: F401  (registers rnnlab's layers for deserialisation, deferred mode too)
 
         try:
             keras.models.load_model(folder / runs.MODEL_FILE, safe_mode=True)

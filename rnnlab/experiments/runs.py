@@ -329,7 +329,7 @@ class RunStore:
         the run keeps (data.npz, for uploads) as Run.data = (train, test) unless ``load_data=False``."""
         import keras
 
-        import rnnlab  # noqa: F401  (registers rnnlab's layers for deserialisation)
+        import rnnlab.layers  # noqa: F401  (registers rnnlab's layers for deserialisation, deferred mode too)
 
         run_id = self.resolve(run_id)
         folder = self.root / run_id
