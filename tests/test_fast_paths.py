@@ -199,16 +199,19 @@ def test_bidirectional_on_a_forced_path_matches_reference(path="block_lstm"):
     assert_close(got[0], expected)
 
 
-def test_probe_under_a_forced_path_still_records_on_the_general_loop(path="block_lstm"):
+@pytest.mark.parametrize("gates", ["sequential", "batched"])
+def test_probe_under_a_forced_path_takes_it_only_where_states_suffice(gates, path="block_lstm"):
     x = padded_batch()
     inputs = keras.Input((7, 3))
     layer = rnnlab.LSTM(N, return_seq=True, dynamic=True)
     unrecorded = rnnlab.LSTM(N, return_seq=True, dynamic=True)
     model = keras.Model(inputs, unrecorded(layer(inputs)))
     with force_path(path):
-        trace = rnnlab.probe(model, x, layers=[layer.name])
-    # the layer left out of layers= also runs the general loop: a probe's pass computes on one path
-    assert (layer.last_path, unrecorded.last_path) == ("general", "general")
+        trace = rnnlab.probe(model, x, layers=[layer.name], path=gates)
+    # the loop's own gate records need the general loop; states alone (gates recomputed) let the forced path run.
+    # The layer left out of layers= takes the same path as the recorded one: a probe's pass computes on one path
+    want = "general" if gates == "sequential" else path
+    assert (layer.last_path, unrecorded.last_path) == (want, want)
     records = ref.run_loop_records(ref.LSTMCell(layer.get_weights(), N), x, dynamic=True)
     for quantity in ("forget", "c", "h"):
         assert_close(trace.layers[layer.name].quantities[quantity], records.records[quantity], what=quantity)

@@ -102,7 +102,7 @@ def test_zeroed_unit_stays_zero_and_changes_only_downstream():
     model = keras.Model(inputs, second(first(inputs)))
     randomize(first, 4)
     randomize(second, 5)
-    base = rnnlab.probe(model, x)
+    base = rnnlab.probe(model, x, path="sequential")  # the loop the intervention runs on (not the fused kernel)
     zeroed = rnnlab.Intervention(first.name, "h", 0.0, units=(unit,), from_step=s)
     trace = rnnlab.probe(model, x, interventions=[zeroed])
     rec, before = trace.layers[first.name], base.layers[first.name]

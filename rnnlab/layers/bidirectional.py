@@ -10,7 +10,7 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers.cells import RecurrentCell, _no_edit
 from rnnlab.layers.checks import check_incoming, check_input_dim, check_rank, check_state, sequence_lengths
 from rnnlab.layers.fast_paths import call_facts, choose_path, unroll_on
-from rnnlab.layers.loop import Unrolled, _combined_edit, active_observers
+from rnnlab.layers.loop import Unrolled, _combined_edit, active_observers, loop_needed
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class BiRNN(keras.layers.Layer):
@@ -82,19 +82,19 @@ class BiRNN(keras.layers.Layer):
     def call(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, training=None):
         check_incoming(x)
         observers = active_observers(self)
+        edit_fw = _combined_edit(observers, self, "fw")
+        edit_bw = _combined_edit(observers, self, "bw")
+        general = loop_needed(self, x, observers, edit_fw is not None or edit_bw is not None)
         if not observers:
-            out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len)
+            out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len, general=general)
         else:
-            edit_fw = _combined_edit(observers, self, "fw")
-            edit_bw = _combined_edit(observers, self, "bw")
-
             def edit_at(direction, t):
                 factory = edit_fw if direction == "fw" else edit_bw
                 return factory(t) if factory is not None else _no_edit
 
-            out, state_fw, state_bw, (fw, bw) = self.run(
-                x, initial_state_fw, initial_state_bw, seq_len, record=True,
-                edit_at=edit_at if (edit_fw or edit_bw) else None,
+            out, state_fw, state_bw, (fw, bw) = self.run(  # every gate, or only the states (see Recurrent.call)
+                x, initial_state_fw, initial_state_bw, seq_len, record=True if general else "states",
+                edit_at=edit_at if (edit_fw or edit_bw) else None, general=general,
             )
             lengths = self.lengths(x, seq_len)
             # the backward records back in original time order, like the outputs
@@ -126,8 +126,11 @@ class BiRNN(keras.layers.Layer):
             return tf.reverse(v, axis=[1])
         return tf.reverse_sequence(v, lengths, seq_axis=1, batch_axis=0)
 
-    def run(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, *, record=False, edit_at=None):
-        """[B, T, D] -> (output, state_fw, state_bw, (Unrolled fw, Unrolled bw in reversed time))."""
+    def run(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, *, record=False, edit_at=None,
+            general=False):
+        """[B, T, D] -> (output, state_fw, state_bw, (Unrolled fw, Unrolled bw in reversed time)).
+
+        record / edit_at / general as in ``Recurrent.run``; the paths taken are named in ``self.last_paths``."""
         for cell in (self.cell_fw, self.cell_bw):
             check_input_dim(cell, x.shape, self.name)
         lengths = self.lengths(x, seq_len)
@@ -145,7 +148,7 @@ class BiRNN(keras.layers.Layer):
         s_bw = state0(self.cell_bw, initial_state_bw, "initial_state_bw")
         edit_fw = (lambda t: edit_at("fw", t)) if edit_at is not None else None
         edit_bw = (lambda t: edit_at("bw", t)) if edit_at is not None else None
-        observed = record or edit_at is not None
+        observed = general or record is True or edit_at is not None
         # one path per direction ("general" when observed), named in self.last_paths
         self.last_paths = tuple(
             choose_path(call_facts(cell, x, observed=observed)) for cell in (self.cell_fw, self.cell_bw)

@@ -3,15 +3,18 @@
 Paths (``PATHS``), each giving the same outputs, final state and gradients as the general loop:
 
 * ``"general"``: :func:`rnnlab.layers.loop.unroll`, one cell step per time step in a ``tf.while_loop``. The only
-  path that records gates, applies interventions and reports to observers (probes, hooks), so a call with any
-  of those always takes it, as does every layer inside a probe's pass; so do calls on a GPU.
+  path that records gates and applies interventions, so a call that needs either (hooks, a probe recording the
+  loop's own gates, interventions, a probe's gradients) takes it; so do calls on a GPU. A call whose observers
+  need only its state sequences (``loop.loop_needed``: a probe that recomputes the gates batched) records just
+  those and may take a fast path, as may every unrecorded layer of that probe's pass.
 * ``"block_lstm"`` (LSTM with the default tanh / sigmoid activations, float32): TensorFlow's fused LSTM kernel
   ``BlockLSTM`` over the whole sequence. The V1 op takes TFLearn's gate order i, j, f, o and a ``forget_bias``
   (``BlockLSTMV2`` orders them i, f, j, o: checked against the NumPy reference); ``cell_clip=-1`` and no
   peepholes give the plain cell. In dynamic mode it runs over the whole padded sequence (a layer is causal, so
   steps past a sample's length change nothing before it): the state is read at step length - 1 (the initial
   state for length 0) and the outputs past the length are zeroed, exactly what the general loop returns,
-  gradients included.
+  gradients included. Asked to record states, it returns the c and h sequences the op computes, 0 past each
+  length, as the general loop records them.
 
 Dropout, ``initial_state``, ``return_state`` and ``seq_len`` work on every path (dropout is applied to the whole
 input and output sequences outside the loop, see ``Recurrent.run``).
@@ -49,7 +52,7 @@ import tensorflow as tf
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import activations
 from rnnlab.layers.cells import RecurrentCell, _gpu_visible
-from rnnlab.layers.loop import Unrolled, observing_now, unroll
+from rnnlab.layers.loop import Unrolled, unroll
 
 PATHS = ("general", "block_lstm")
 
@@ -84,7 +87,7 @@ class CallFacts:
     input_dim: int
     units: int
     dtype: str
-    observed: bool  # records or interventions asked for: only the general loop gives them
+    observed: bool  # gate records or edits asked for: only the general loop gives them
     gpu: bool
     fused_lstm_activations: bool  # an LSTM with tanh / sigmoid, the only activations BlockLSTM computes
 
@@ -100,9 +103,8 @@ class CallFacts:
 def call_facts(cell: RecurrentCell, x, *, observed: bool) -> CallFacts:
     """cell, input [B, T, D] -> the facts of this call.
 
-    observed: the call records or edits. A call inside a probe's pass counts as observed too, recorded or not, so
-    every layer of a probed model computes on the same loop (a layer left out of ``layers=`` gives the same
-    numbers as when it is recorded).
+    observed: the call needs the general loop (``loop.loop_needed``: gate records or edits). Inside a probe's
+    pass a layer left out of ``layers=`` asks the probe like a recorded one, so it gives the same numbers.
     """
     return CallFacts(
         kind=cell.kind,
@@ -110,7 +112,7 @@ def call_facts(cell: RecurrentCell, x, *, observed: bool) -> CallFacts:
         input_dim=cell.input_dim,
         units=cell.num_units,
         dtype=x.dtype.name,
-        observed=observed or observing_now(),
+        observed=observed,
         gpu=_gpu_visible(),
         fused_lstm_activations=cell.kind == "lstm"
         and cell.activation_fn is activations.get("tanh")
@@ -142,24 +144,27 @@ def unroll_on(path: str, cell: RecurrentCell, x, initial_state: tuple, *, length
               record=False, edit_at=None):
     """path, cell, [B, T, D], state tuple of [B, n] -> Unrolled, as :func:`unroll` computes it.
 
-    ``record`` and ``edit_at`` need the general path (``choose_path`` gives it to calls that use them).
+    ``record=True`` (every gate) and ``edit_at`` need the general path (``choose_path`` gives it to calls that use
+    them); ``record="states"`` (the state sequences only) runs on every path.
     """
     if path == "general":
         return unroll(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs, record=record,
                       edit_at=edit_at)
-    if record or edit_at is not None:
-        raise RnnlabError(f"Recording and interventions need the general path; received `path` {path!r}.")
+    if record is True or edit_at is not None:
+        raise RnnlabError(f"Gate records and interventions need the general path; received `path` {path!r}.")
     if path == "block_lstm":
-        return block_lstm(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs)
+        return block_lstm(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs,
+                          record_states=record == "states")
     raise RnnlabError(f"`path` must be one of {', '.join(PATHS)}; received {describe(path)}.")
 
 
 # ------------------------------------------------------------------------------------------------ block_lstm
-def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True) -> Unrolled:
+def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True, record_states=False) -> Unrolled:
     """LSTM cell, [B, T, D], (c, h) of [B, n] -> Unrolled: TensorFlow's fused kernel over the whole sequence.
 
     lengths: [B] int or None; past a sample's length its outputs are 0 and its state the one after step
     length - 1, as in :func:`unroll`. keep_outputs=False: only the final state (outputs None).
+    record_states: also records {"c", "h": [B, T, n]}, 0 past each length, as ``unroll(record="states")``.
     """
     c0, h0 = initial_state
     n = cell.num_units
@@ -171,11 +176,17 @@ def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True
         wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=bias, forget_bias=cell.forget_bias,
         cell_clip=-1.0, use_peephole=False,
     )  # c_seq, h_seq: [T, B, n]
-    outputs = tf.transpose(h_seq, [1, 0, 2]) if keep_outputs else None  # [B, T, n]
+    valid = None if lengths is None else tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None]  # [B, T, 1]
+
+    def batch_major(seq):  # [T, B, n] -> [B, T, n], 0 past each length
+        seq = tf.transpose(seq, [1, 0, 2])
+        return seq if valid is None else tf.where(valid, seq, tf.zeros_like(seq))
+
+    outputs = batch_major(h_seq) if keep_outputs or record_states else None  # [B, T, n]
+    records = {"c": batch_major(c_seq), "h": outputs} if record_states else None
+    outputs = outputs if keep_outputs else None
     if lengths is None:
-        return Unrolled(outputs=outputs, final_state=(c_seq[-1], h_seq[-1]), initial_state=(c0, h0))
-    if keep_outputs:
-        outputs = tf.where(tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None], outputs, tf.zeros_like(outputs))
+        return Unrolled(outputs=outputs, final_state=(c_seq[-1], h_seq[-1]), records=records, initial_state=(c0, h0))
     last_step = tf.stack([tf.maximum(lengths - 1, 0), tf.range(tf.shape(lengths)[0])], axis=1)  # [B, 2]: (t, b)
     started = (lengths > 0)[:, None]  # [B, 1]; length 0: the initial state
 
@@ -183,4 +194,4 @@ def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True
         return tf.where(started, tf.gather_nd(seq, last_step), initial)
 
     final_state = (state_at_last_step(c_seq, c0), state_at_last_step(h_seq, h0))
-    return Unrolled(outputs=outputs, final_state=final_state, initial_state=(c0, h0))
+    return Unrolled(outputs=outputs, final_state=final_state, records=records, initial_state=(c0, h0))

@@ -58,10 +58,11 @@ def unroll(
     lengths: [B] int or None. Steps t >= length[b] leave sample b's state unchanged and output exactly 0.
     keep_outputs=False skips collecting the output sequence when only the final state is needed (the last
     output is ``final_state[-1]``: h is the last state of every cell).
-    record: also collect every gate and state of every step (``cell.record_names``).
+    record: also collect every gate and state of every step (``cell.record_names``); ``"states"``: only the
+    states (``cell.state_names``, what a probe that recomputes the gates batched needs).
     edit_at(t) returns the ``edit(name, value)`` function for step t (interventions, probes).
     """
-    names = cell.record_names if record else ()
+    names = cell.record_names if record is True else cell.state_names if record == "states" else ()
     x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
     weights = cell.step_weights(batch_size=x_tm.shape[1])  # sliced once per call, not once per step
     time_steps = tf.shape(x_tm)[0]
@@ -112,6 +113,10 @@ def unroll(
 #   edit_at(layer, direction) -> None or a function t -> edit(name, value)
 #   seen(layer, direction, x, lengths, unrolled) -> None   (x [B, T, D], lengths [B] or None,
 #                                                           unrolled.records in original time order)
+# and may have a fourth:
+#   states_suffice(layer, x) -> bool   True: this call's state records (0 past each length) and
+#                                      unrolled.initial_state are all it needs, so the call may take a fast path
+#                                      (rnnlab.layers.fast_paths) that records only its states. Without it: False.
 
 _context_observer: contextvars.ContextVar = contextvars.ContextVar("rnnlab_observer", default=None)
 _layer_observers: "weakref.WeakKeyDictionary[keras.layers.Layer, list]" = weakref.WeakKeyDictionary()
@@ -128,8 +133,22 @@ def observing(observer):
 
 
 def observing_now() -> bool:
-    """Whether a probe's ``observing`` block is open (then every layer of the pass takes the general loop)."""
+    """Whether a probe's ``observing`` block is open."""
     return _context_observer.get() is not None
+
+
+def loop_needed(layer, x, observers, edits) -> bool:
+    """layer, its input [B, T, D], ``active_observers(layer)``, whether any of them edits -> whether this call must
+    run the general loop (record every gate, apply edits).
+
+    False when nothing edits and every observer answers ``states_suffice(layer, x)`` True: the call then records
+    only its states and may take a fast path. A layer no observer watches inside a probe's ``observing`` block
+    asks that probe, so every layer of a pass takes the same path whether it is recorded or not.
+    """
+    if edits:
+        return True
+    askers = list(observers) or ([_context_observer.get()] if observing_now() else [])
+    return not all(getattr(o, "states_suffice", None) is not None and o.states_suffice(layer, x) for o in askers)
 
 
 def attach_observer(layer, observer) -> None:

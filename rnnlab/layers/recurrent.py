@@ -18,7 +18,7 @@ from rnnlab.layers.checks import (
     sequence_lengths,
 )
 from rnnlab.layers.fast_paths import call_facts, choose_path, unroll_on
-from rnnlab.layers.loop import _combined_edit, active_observers
+from rnnlab.layers.loop import _combined_edit, active_observers, loop_needed
 
 @keras.saving.register_keras_serializable(package="rnnlab")
 class Recurrent(keras.layers.Layer):
@@ -92,12 +92,15 @@ class Recurrent(keras.layers.Layer):
     def call(self, x, initial_state=None, seq_len=None, training=None):
         check_incoming(x)
         observers = active_observers(self)
+        edit_at = _combined_edit(observers, self, None)
+        general = loop_needed(self, x, observers, edit_at is not None)
         if not observers:
-            out, state, _ = self.run(x, initial_state=initial_state, seq_len=seq_len, training=training)
-        else:
+            out, state, _ = self.run(x, initial_state=initial_state, seq_len=seq_len, training=training,
+                                     general=general)
+        else:  # every gate from the loop, or only the states (the probe recomputes the gates) on any path
             out, state, unrolled = self.run(
-                x, initial_state=initial_state, seq_len=seq_len, training=training, record=True,
-                edit_at=_combined_edit(observers, self, None),
+                x, initial_state=initial_state, seq_len=seq_len, training=training,
+                record=True if general else "states", edit_at=edit_at, general=general,
             )
             lengths = self.lengths_for(x, seq_len)
             for observer in observers:
@@ -106,11 +109,13 @@ class Recurrent(keras.layers.Layer):
             return out, (state if len(state) > 1 else state[0])
         return out
 
-    def run(self, x, initial_state=None, seq_len=None, training=None, *, record=False, edit_at=None):
+    def run(self, x, initial_state=None, seq_len=None, training=None, *, record=False, edit_at=None, general=False):
         """[B, T, D] -> (output, final state tuple, Unrolled): the whole forward computation of the layer.
 
-        ``record`` and ``edit_at`` are passed to :func:`unroll` (probes and interventions use them); without them
-        the call may take a fast path (``rnnlab.layers.fast_paths.choose_path``), named in ``self.last_path``.
+        ``record`` (True: every gate; "states": the states only) and ``edit_at`` are passed to :func:`unroll`
+        (probes and interventions use them). Unless ``general``, ``record=True`` or ``edit_at`` asks for the
+        general loop, the call may take a fast path (``rnnlab.layers.fast_paths.choose_path``); the path taken
+        is named in ``self.last_path``.
         """
         check_input_dim(self.cell, x.shape, self.name)
         lengths = self.lengths_for(x, seq_len)
@@ -122,9 +127,10 @@ class Recurrent(keras.layers.Layer):
         training = bool(training)
         if self.keep_probs is not None:
             x = self._drop(x, self.keep_probs[0], training)
-        self.last_path = choose_path(call_facts(self.cell, x, observed=record or edit_at is not None))
+        observed = general or record is True or edit_at is not None
+        self.last_path = choose_path(call_facts(self.cell, x, observed=observed))
         unrolled = unroll_on(
-            self.last_path, self.cell, x, state0, lengths=lengths, keep_outputs=self.return_seq or record,
+            self.last_path, self.cell, x, state0, lengths=lengths, keep_outputs=self.return_seq or bool(record),
             record=record, edit_at=edit_at,
         )
         if self.return_seq:

@@ -94,8 +94,8 @@ class _ProbeSession:
     def states_suffice(self, layer, x) -> bool:
         """Whether this pass needs from ``layer``'s call on ``x`` [B, T, D] only its state sequences (records of
         the state names, 0 past each length) and ``Unrolled.initial_state``: its gates are then recomputed
-        batched, so the call could take a fast path that records its states only. (A question for the layers:
-        they do not ask it yet; until they do, observed calls run the general loop.)"""
+        batched, so the call may take a fast path that records its states only (the layers ask it through
+        ``rnnlab.layers.loop.loop_needed``; an LSTM then runs the fused kernel, see rnnlab.layers.fast_paths)."""
         if self.path == "sequential" or self.with_gradients or any(iv.layer == layer.name for iv in self.interventions):
             return False
         return self.path == "batched" or all(
