@@ -51,7 +51,7 @@ _TRAIN_REQUEST = "rnnlab:train_request"
 #: (st_ States, gt_ Gates, gr_ Gradients, pd_ Padding lab). Values are plain strings; lists join with ",".
 VIEW_PARAMS = (
     "st_epoch", "st_layer", "st_state", "st_sample", "st_units", "st_dims", "st_colour", "st_n", "st_step",
-    "gt_layer", "gt_sample",
+    "gt_layer", "gt_sample", "gt_units",
     "gr_left", "gr_right", "gr_sample",
     "pd_data", "pd_rows", "pd_from", "pd_zero", "pd_kind", "pd_n", "pd_seed", "pd_sample",
 )

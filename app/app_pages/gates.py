@@ -1,7 +1,7 @@
 """Gates: every gate of a layer and direction per time step under the sample's input (and target) strip, saturation,
 and interventions (before / after).
 
-The layer / direction and the sample are kept in the URL (gt_layer, gt_sample).
+The layer / direction, the sample and the intervention's units are kept in the URL (gt_layer, gt_sample, gt_units).
 """
 
 import numpy as np
@@ -99,8 +99,8 @@ with messages.guard("Intervention"):
         low, high = RANGES.get(quantity, (-1.0, 1.0))
         value = a.number_input("Value", min_value=-10.0, max_value=10.0, value=0.0, step=0.1, key="gates_iv_value",
                                help=f"The value to hold (this gate's natural range is {low:g}..{high:g}).")
-        units = c.multiselect("Units (none = all units)", list(range(n_units)), key=f"gates_iv_units_{layer}",
-                              help="Only these units are changed.")
+        units = widgets.url_multi(c.multiselect, "Units (none = all units)", range(n_units), [], view="gt_units",
+                                  key=f"gates_iv_units_{layer}", help="Only these units are changed.")
         from_step = d.slider("From step t", 0, time_steps - 1, min(time_steps - 1, time_steps // 3),
                              key=f"gates_iv_step_{time_steps}")
         applied = st.form_submit_button("Apply the intervention", type="primary")

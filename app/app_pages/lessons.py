@@ -68,8 +68,8 @@ with messages.guard("Lessons"):
                 for label, preset in lesson.also:
                     if st.button(label, key=f"lessons_{preset}"):
                         other = preset
-            if load or train or other:
-                load_lesson(other or lesson.preset, lesson.key, train=train)
+            if load or train or other:  # a companion button loads and trains, as "Load and train" does
+                load_lesson(other or lesson.preset, lesson.key, train=bool(train or other))
 
 with st.expander("Limits of this lab"):
     st.markdown(

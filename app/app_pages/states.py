@@ -8,10 +8,13 @@ st_epoch), so a shared link opens the same view.
 import streamlit as st
 
 from app import state
-from app.session import experiment, lesson_runs
+from app.session import experiment, imported_model, lesson_runs
 from app.ui import downloads, figures, messages, widgets
 
 PAGE = "states"
+NO_SNAPSHOTS = "No snapshots in this run: set 'snapshot every k epochs' on the Train page to replay training here."
+IMPORTED_NO_SNAPSHOTS = ("An imported model was not trained here, so it has no training snapshots to replay: the "
+                         "states below are those of the model as imported.")
 
 st.title("States")
 run = messages.need_run("The States page")
@@ -102,9 +105,10 @@ def view(run, pool, final) -> None:
             controls[0].select_slider, "Epoch", [*epochs, "final"], view="st_epoch", key="states_epoch",
             help="States recorded during training (snapshots of the first few test sequences). "
                  "0 is the untrained model.")
+    elif imported_model.is_imported(run):  # not trained here, so there is no training to replay
+        controls[0].caption(IMPORTED_NO_SNAPSHOTS)
     else:
-        controls[0].caption("No snapshots in this run: set 'snapshot every k epochs' on the Train page to "
-                            "replay training here.")
+        controls[0].caption(NO_SNAPSHOTS)
     trace = final if source == "final" else run.snapshots[source]
     with controls[1]:
         layer = widgets.layer_choice(trace, key="states_layer", view="st_layer")

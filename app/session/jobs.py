@@ -28,13 +28,14 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable
 
 from app.errors import error_message
 from app.session.slots import SERVER_SLOTS, TrainingSlots
 from app.keras_files import keras_bytes
+
+if TYPE_CHECKING:  # pandas loads where a history is made: the landing page needs only this module's constants
+    import pandas as pd
 
 log = logging.getLogger("rnnlab.app")
 
@@ -105,6 +106,8 @@ class Progress:
 
     def history(self) -> pd.DataFrame:
         """[epochs_done rows] epoch, loss, metric, val_loss, ... as far as trained."""
+        import pandas as pd
+
         return pd.DataFrame(list(self.rows))
 
 

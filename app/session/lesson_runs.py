@@ -10,8 +10,8 @@ from app.session import imported_model
 
 #: The URL view settings (app/state.py VIEW_PARAMS) through which each lesson page preselects a Focus.
 FOCUS_VIEWS = {
-    "states.py": {"layer": "st_layer", "sample": "st_sample", "units": "st_units"},
-    "gates.py": {"layer": "gt_layer", "sample": "gt_sample"},
+    "states.py": {"layer": "st_layer", "sample": "st_sample", "units": "st_units", "colour_by": "st_colour"},
+    "gates.py": {"layer": "gt_layer", "sample": "gt_sample", "units": "gt_units"},
     "padding.py": {},
     "gradients.py": {},
 }
@@ -93,8 +93,19 @@ def focus_views(page: str, focus) -> dict[str, str]:
     return views
 
 
+def lesson_views(lesson, found) -> dict[str, str]:
+    """lesson, Evidence -> {view setting: value} of the lesson's page: the evidence's Focus (focus_views) plus the
+    view the lesson's text asks for (``lesson.colour_by``: the States page's "Colour by")."""
+    views = focus_views(lesson.page, getattr(found, "focus", None))
+    colour_view = FOCUS_VIEWS.get(lesson.page, {}).get("colour_by")
+    if colour_view and lesson.colour_by:
+        views[colour_view] = lesson.colour_by
+    return views
+
+
 def look_here(lesson, found) -> None:
-    """Open the lesson's page with the evidence's layer, sample and units preselected (through the URL views)."""
-    for name, value in focus_views(lesson.page, getattr(found, "focus", None)).items():
+    """Open the lesson's page with the evidence's layer, sample and units preselected, coloured as the lesson
+    says (through the URL views)."""
+    for name, value in lesson_views(lesson, found).items():
         state.set_view(name, value, None)
     st.switch_page(f"app_pages/{lesson.page}", query_params=state.url_params())

@@ -28,8 +28,9 @@ def _no_claim(runs: Mapping[str, Any]) -> Evidence:
 @dataclass(frozen=True)
 class Lesson:
     """One lesson card: ``preset`` names an entry of rnnlab.experiments.PRESETS; ``page`` is the app page (file
-    under app_pages/) that shows the point; ``also``: (button label, preset) of a second experiment to compare;
-    ``claim``: runs (preset name -> trained run) -> Evidence."""
+    under app_pages/) that shows the point; ``also``: (button label, preset) of a second experiment to compare (its button loads and trains it);
+    ``claim``: runs (preset name -> trained run) -> Evidence; ``colour_by``: how the States page colours the
+    trajectories when the lesson opens it ("label", "target", or None for the page's default, by time)."""
 
     key: str
     title: str
@@ -38,6 +39,7 @@ class Lesson:
     page: str
     also: tuple[tuple[str, str], ...] = ()
     claim: Callable[[Mapping[str, Any]], Evidence] = _no_claim
+    colour_by: str | None = None
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -48,13 +50,13 @@ LESSONS: tuple[Lesson, ...] = (
         look_for=(
             "Two numbers are marked somewhere in a sequence of 50 steps; the target is their sum. Always "
             "answering the mean scores an MSE of about 0.16, so a model has learned something only below that "
-            "line. Train the LSTM, then load the SimpleRNN and train it too: the LSTM ends at least ten times "
+            "line. Train the LSTM, then press Load and train the SimpleRNN: the LSTM ends at least ten times "
             "below the line, the SimpleRNN stays near it. The Gradients page shows why: the SimpleRNN's "
             "||dL/dh_t|| at the first step is a thousandth of the one at the last step or less, so the first "
             "marked number teaches it next to nothing; the LSTM keeps at least a hundred times more of it."
         ),
         page="gradients.py",
-        also=(("Load the SimpleRNN", "adding_simple_rnn"),),
+        also=(("Load and train the SimpleRNN", "adding_simple_rnn"),),
         claim=claims.adding_claim,
     ),
     Lesson(
@@ -121,6 +123,7 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         page="states.py",
         claim=claims.vowels_claim,
+        colour_by="label",
     ),
 )
 

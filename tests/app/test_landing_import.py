@@ -2,8 +2,8 @@
 
 Each check runs the app in a fresh interpreter (this test process has TensorFlow imported already) where
 TensorFlow's import is held back until the script says so: the Lessons page must draw completely while
-TensorFlow is still not there, only the router's background thread may have asked for it, and a page that
-needs it must wait for it and then work.
+TensorFlow is still not there, only the router's background thread may have asked for it (or for pandas), and a
+page that needs it must wait for it and then work.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     """
     import importlib.machinery, json, sys, threading, time
     sys.path.insert(0, ROOT)
-    release, asked = threading.Event(), []
+    release, asked, pandas_asked = threading.Event(), [], []
     HOLD_S = 20  # a page that imports TensorFlow itself waits this long, then draws with it loaded
 
     class HeldLoader:
@@ -38,6 +38,8 @@ SCRIPT = textwrap.dedent(
 
     class HoldTensorFlow:
         def find_spec(self, name, path=None, target=None):
+            if name == "pandas" and "pandas" not in sys.modules:  # who imports pandas first
+                pandas_asked.append(threading.current_thread().name)
             if name != "tensorflow":
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
@@ -55,6 +57,7 @@ SCRIPT = textwrap.dedent(
         exceptions=[str(e.value) for e in at.exception], errors=[str(e.value) for e in at.error],
         subheaders=[s.value for s in at.subheader], buttons=[b.key for b in at.button],
         tensorflow_loaded=hasattr(sys.modules.get("tensorflow"), "constant"), asked=list(asked),
+        pandas_asked=list(pandas_asked),
     )
     release.set()
     at.button(key="lessons_load_sine").click().run()  # Load: the Build page, which needs TensorFlow
@@ -92,6 +95,8 @@ def test_lessons_page_draws_while_tensorflow_is_still_loading_and_other_pages_wa
     assert drawn["tensorflow_loaded"] is False, f"the Lessons page waited for TensorFlow ({drawn['seconds']:.1f} s)"
     # the page's own thread never asked for TensorFlow (the background import starts once the page is drawn)
     assert set(drawn["asked"]) <= {"rnnlab-import-tensorflow"}, drawn["asked"]
+    # nor for pandas (0.36 s): the page needs two constants of app/session/jobs.py, not its DataFrames
+    assert set(drawn["pandas_asked"]) <= {"rnnlab-import-tensorflow"}, drawn["pandas_asked"]
     # Load waited for TensorFlow, then loaded the lesson's preset and opened the Build page
     assert loaded["exceptions"] == [] and loaded["errors"] == [], loaded
     assert loaded["tensorflow_loaded"] is True and loaded["lstm_registered"] is True

@@ -15,6 +15,7 @@ from apptools import (
     tiny_spec,
     title,
     train,
+    wait_training,
 )
 
 from rnnlab.experiments import PRESETS, LayerSpec
@@ -138,10 +139,13 @@ def test_gradients_default_to_the_adding_lessons_two_trained_runs(tiny_adding):
     hint = next(i.value for i in at.info if "train both adding_lstm and adding_simple_rnn" in i.value)
     assert hint.endswith("Not trained yet: adding_simple_rnn. Until then the default is two untrained layer kinds.")
     assert "untrained" in next(r for r in at.radio if r.key.startswith("grad_mode_")).value
-    # the lesson's companion, loaded with its "Load the SimpleRNN" button and trained in the same session
-    go(at, "lessons").button(key="lessons_adding_simple_rnn").click().run()
+    # the lesson's companion: its "Load and train the SimpleRNN" button loads it and starts training it (no Start)
+    lessons_page = go(at, "lessons")
+    assert lessons_page.button(key="lessons_adding_simple_rnn").label == "Load and train the SimpleRNN"
+    lessons_page.button(key="lessons_adding_simple_rnn").click().run()
     assert spec_of(at) == tiny_adding["adding_simple_rnn"]
-    train(at)
+    assert at.session_state["rnnlab:training_job"].spec == tiny_adding["adding_simple_rnn"]  # started by the button
+    wait_training(at)
     lstm_run, rnn_run = runs_of(at)
     go(at, "gradients")
     assert_clean(at)
