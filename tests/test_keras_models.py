@@ -100,8 +100,16 @@ def test_bad_paths_name_the_file(tmp_path):
         rnnlab.from_keras("model.h5")
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"not a zip archive")
-    with pytest.raises(rnnlab.RnnlabError, match=r"The file '.*broken.keras' could not be read as a .keras model"):
+    with pytest.raises(rnnlab.RnnlabError, match=r"`path`='.*broken.keras' is not a .keras model file: a .keras file "
+                                                  r"is a zip archive"):
         rnnlab.from_keras(broken)
+    import zipfile
+
+    other_zip = tmp_path / "other.keras"
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("notes.txt", "a zip, but no model in it")
+    with pytest.raises(rnnlab.RnnlabError, match=r"The file '.*other.keras' could not be read as a .keras model"):
+        rnnlab.from_keras(other_zip)
 
 
 def model_with(*layers, input_shape=(T, D), dtype="float32"):

@@ -275,3 +275,12 @@ def test_charts_follow_the_house_style_and_refuse_bad_shapes():
         plots.layer_lengths_chart([[3, 2]], [3], ["LSTM"])
     with pytest.raises(plots.PlotInputError, match="layers must be a list of 1 names"):
         plots.invariance_chart([[0.0], [1.0]], ["a", "b"])
+
+
+def test_noise_far_below_atol_stays_at_the_pale_end_of_the_invariance_scale():
+    """A passing check (every difference ~1e-7, atol 1e-5) must not fill the chart with the scale's strongest colour."""
+    diff = np.full((4, 2), 1e-7)
+    fig = plots.invariance_chart(diff, ["LSTM", "model output"], atol=1e-5)
+    zmin, zmax = fig.data[0].zmin, fig.data[0].zmax
+    assert zmax >= np.log10(1e-5) + 2
+    assert (np.log10(1e-7) - zmin) / (zmax - zmin) < 0.5  # in the lower half of the colour scale

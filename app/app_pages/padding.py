@@ -25,7 +25,9 @@ st.markdown(
     "With `dynamic=True` a layer infers each sequence's length from zero padding: TFLearn **counts the steps "
     "that are not all zero**; its documentation says it *stops at the first step with a value of 0*. The two "
     "readings agree on clean post-padded data and part ways as soon as a real step is all zeros or the padding "
-    "sits at the front. Layers here are fresh (seeded, untrained): padding is about the computation, not training."
+    "sits at the front. **Your stack** checks a model of this session (trained or imported) on its own data; "
+    "**the lab with fresh layers** below uses seeded, untrained layers: padding is about the computation, not "
+    "training."
 )
 
 

@@ -18,7 +18,7 @@ store = None
 def session_table(runs) -> pd.DataFrame:
     rows = []
     for run in runs:
-        row = {"run": run.label, "data": run.spec.dataset, "layers": " > ".join(l.describe() for l in run.spec.layers),
+        row = {"run": run.label, "data": run.spec.dataset, "layers": run.layers_text(),
                "epochs": len(run.history)}
         row.update({k: round(float(v), 5) for k, v in run.final_metrics.items()
                     if isinstance(v, (int, float)) and k not in ("epochs",)})

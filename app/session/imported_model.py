@@ -72,11 +72,39 @@ class ImportedRun(jobs.SessionRun):
     kind: str = "keras"
     load_report: str = ""
 
+    def layers_text(self) -> str:
+        """'lstm(8, seq, dynamic) > gru(6, dynamic) > dense(9)': the imported model's own layers (a .keras file's
+        are not the Build page's stack; TFLearn checkpoints fill that stack, so theirs is the spec's)."""
+        if self.kind != "keras":
+            return super().layers_text()
+        return describe_model(self.model)
+
     def summary(self) -> str:
         """'imported from model.keras, not trained here, val_loss 0.69, val_accuracy 0.5'."""
         parts = [f"imported from {self.source}, not trained here"]
         parts += [f"{k} {v:.4g}" for k, v in self.final_metrics.items() if isinstance(v, (int, float))]
         return ", ".join(parts[:4])
+
+
+def describe_model(model) -> str:
+    """A Keras model -> 'lstm(8, seq, dynamic) > gru(6, dynamic) > dense(9)': its layers in order, recurrent ones as
+    the Build page names them, others by their class (with units where they have them); input and identity
+    layers left out."""
+    from rnnlab.layers import BiRNN, Recurrent
+
+    parts = []
+    for layer in model.layers:
+        if type(layer).__name__ in ("InputLayer", "Identity"):
+            continue
+        if isinstance(layer, Recurrent):
+            flags = [flag for flag, on in (("seq", layer.return_seq), ("dynamic", layer.dynamic_lengths)) if on]
+            parts.append(f"{layer.cell.kind}({', '.join([str(layer.cell.num_units), *flags])})")
+        elif isinstance(layer, BiRNN):
+            parts.append(f"bidirectional({layer.cell_fw.kind}+{layer.cell_bw.kind}, {layer.cell_fw.num_units})")
+        else:
+            units = getattr(layer, "units", None)
+            parts.append(type(layer).__name__.lower() + (f"({units})" if units is not None else ""))
+    return " > ".join(parts)
 
 
 def is_imported(run) -> bool:

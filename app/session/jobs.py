@@ -338,6 +338,10 @@ class SessionRun:
     result: Any = None  # the TrainResult (None when reopened from the store)
     model_file: bytes | None = None  # the model's .keras file, made when training ended (None: make it on click)
 
+    def layers_text(self) -> str:
+        """'lstm(16, seq) > lstm(8)': the run's layers, as its spec built them."""
+        return " > ".join(layer.describe() for layer in self.spec.layers)
+
     def summary(self) -> str:
         """'12 epochs, val_loss 0.0123, val_mae 0.08'."""
         parts = [f"{len(self.history)} epochs"]

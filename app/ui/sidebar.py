@@ -52,7 +52,7 @@ def sidebar() -> None:
         st.caption(f"Training: epoch {progress.epochs_done} of {progress.epochs_total} ...")
     run = state.current_run()
     if run is not None:
-        st.caption(f"Inspecting run {run.label}")
+        st.caption(f"Inspecting run {run.label}: {run.layers_text()}")
     st.download_button(
         "Download spec JSON",
         data=spec.to_json(),

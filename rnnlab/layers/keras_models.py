@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 
 import keras
@@ -60,6 +61,11 @@ def load_keras_model(path) -> keras.Model:
         )
     if not os.path.isfile(path):
         raise RnnlabError(f"`path`={path!r}: no such file.")
+    if not zipfile.is_zipfile(path):  # Keras would say 'File not found' for a file it cannot open as a zip
+        raise RnnlabError(
+            f"`path`={path!r} is not a .keras model file: a .keras file is a zip archive (as model.save('name.keras') "
+            "writes it), and this one is not."
+        )
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises ValueError, TypeError, KeyError, zipfile errors, ... by cause

@@ -98,10 +98,12 @@ def invariance_chart(max_diff, layers: Sequence[str], *, atol: float = 1e-5, tit
     above = np.nan_to_num(diff, nan=0.0) > atol  # [B, L]
     first = np.where(above.any(axis=1), np.argmax(above, axis=1), -1)  # [B]
     shown = np.log10(np.maximum(diff, DIFF_FLOOR))  # NaN stays NaN: drawn as a gap
+    # the scale reaches at least two decades above atol, so float noise far below it stays in the scale's pale end
+    top = max(float(np.nanmax(shown)) if np.isfinite(shown).any() else 0.0, np.log10(max(atol, DIFF_FLOOR)) + 2)
     text = np.where(np.isnan(diff), "not checked", np.vectorize(lambda v: f"{v:.2g}")(np.nan_to_num(diff)))
     fig = go.Figure(go.Heatmap(
         z=shown, x=names, y=np.arange(batch), colorscale=SEQUENTIAL_SCALE, zmin=np.log10(DIFF_FLOOR),
-        zmax=max(float(np.nanmax(shown)) if np.isfinite(shown).any() else 0.0, np.log10(DIFF_FLOOR) + 1), xgap=2,
+        zmax=top, xgap=2,
         ygap=1, customdata=text, colorbar=dict(title=dict(text="log10 max |diff|")), name="max |padded - alone|",
         hovertemplate="sample %{y}, %{x}: max |padded - alone| = %{customdata}<extra></extra>",
     ))

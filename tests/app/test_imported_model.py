@@ -204,7 +204,7 @@ def test_bad_files_get_a_clear_message_and_the_spec_and_data_stay(tmp_path):
     upload_model(at, "huge.keras", b"\0" * (21 * 2**20))
     refused("huge.keras is 21.0 MB; the limit for a model is 20 MB")
     upload_model(at, "broken.keras", b"not a zip archive")
-    refused("broken.keras could not be read as a .keras model")
+    refused("broken.keras is not a .keras model file: a .keras file is a zip archive")
     wide = keras.Sequential([keras.Input((None, 5)), keras.layers.LSTM(3), keras.layers.Dense(2, activation="softmax")])
     upload_model(at, "wide.keras", keras_file(tmp_path, wide, "wide.keras"))
     refused("wide.keras takes input [B, T, 5]", "is x [64, 50, 1]")
@@ -248,5 +248,10 @@ def test_an_imported_run_is_neither_a_lessons_run_nor_offered_to_the_run_store(t
     assert not [key for key in (f"lessons_look_{lesson.key}",) if any(b.key == key for b in at.button)]
     go(at, "runs")
     assert_clean(at)
+    # the run is described by the imported model's layers, not by the Build page's stack (lstm(16) here)
+    table = at.dataframe[0].value
+    assert table.loc[table["run"] == run.label, "layers"].item() == "lstm(4) > dense(1)"
+    assert spec.layers[0].describe() != "lstm(4)"
+    assert any(c.value.endswith(": lstm(4) > dense(1)") for c in at.sidebar.caption)
     assert not any(b.key == "runs_save" for b in at.button)
     assert any("not for the run store" in c.value for c in at.caption)
