@@ -565,3 +565,17 @@ def test_dynamic_comparison_labels_the_value_it_shows():
     fig = plots.dynamic_comparison(values, values, np.ones(5, bool), value_name="c")
     assert fig.layout.coloraxis.colorbar.title.text == "c"
     assert "c=" in fig.data[0].hovertemplate
+
+
+def test_a_long_class_name_list_stays_out_of_the_legend_title_and_in_the_hover():
+    """Nine speakers' names in the legend's title widened the legend until it squeezed the plot (presentation mode)."""
+    rng = np.random.default_rng(0)
+    states = rng.normal(size=(9, 6, 4))
+    labels = np.arange(9)
+    names = [f"speaker {k + 1}" for k in range(9)]
+    fig = plots.state_trajectories(states, labels=labels, class_names=names)
+    assert len(fig.layout.legend.title.text) <= len("label (hover a line: its class name)")
+    hovers = [t.hovertemplate for t in fig.data if t.legendgroup]
+    assert all(h.startswith(f"label speaker {k + 1}<br>") for k, h in enumerate(hovers))
+    short = plots.state_trajectories(states[:2], labels=np.array([0, 1]), class_names=["even", "odd"])
+    assert short.layout.legend.title.text == "label: 0 = even, 1 = odd"

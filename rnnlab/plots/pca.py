@@ -24,6 +24,8 @@ from .style import (
 TANGLE_STEPS = 25
 TANGLE_SAMPLES = 6
 MANY_SAMPLES = 24
+#: The longest 'value = class name' list the legend's title shows (longer: the names are in the hover).
+LEGEND_MAPPING_CHARS = 40
 
 
 def default_samples(batch: int, time_steps: int) -> int:
@@ -273,8 +275,14 @@ def state_trajectories(
             fig.add_trace(scatter(**empty, mode="markers", name=f"label {value}", legendgroup=f"label {value}",
                                   marker=dict(color=colour, size=10), showlegend=True, hoverinfo="skip",
                                   meta={"legend_only": True}))
+    if names:  # a row under the plot: a legend beside it squeezes the plot on a projector's large type
+        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, x=0),
+                          margin=dict(b=90))
     if names and class_names is not None:
-        fig.update_layout(legend_title_text="label: " + ", ".join(f"{v} = {n}" for v, n in names.items() if str(v) != n))
+        mapping = ", ".join(f"{v} = {n}" for v, n in names.items() if str(v) != n)
+        # a long mapping (nine speakers) would widen the legend until it squeezes the plot: hover names them instead
+        fig.update_layout(legend_title_text=f"label: {mapping}" if len(mapping) <= LEGEND_MAPPING_CHARS else
+                          "label (hover a line: its class name)")
 
     axis_names = [
         f"PC{i + 1} ({100 * basis.explained_variance_ratio[i]:.1f}% of variance)" for i in range(dims)
