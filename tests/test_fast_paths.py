@@ -36,30 +36,23 @@ LAYERS = {"simple_rnn": rnnlab.SimpleRNN, "lstm": rnnlab.LSTM, "gru": rnnlab.GRU
 
 # ------------------------------------------------------------------------------------ the choice
 CLASSROOM = CallFacts(kind="lstm", batch=32, input_dim=1, units=16, dtype="float32", observed=False, gpu=False,
-                      fused_activations=True)
-CLASSROOM_GRU = dataclasses.replace(CLASSROOM, kind="gru")
+                      fused_lstm_activations=True)
 STANDARD = dataclasses.replace(CLASSROOM, batch=64, input_dim=32, units=128)
 
 
-@pytest.mark.parametrize("facts, fused", [(CLASSROOM, "block_lstm"), (CLASSROOM_GRU, "block_gru")], ids=["lstm", "gru"])
-def test_classroom_lstm_and_gru_take_their_fused_kernels(facts, fused):
-    assert choose_path(facts) == fused
-    assert choose_path(dataclasses.replace(facts, batch=None)) == fused  # unknown batch: 32 assumed
+def test_classroom_lstm_takes_the_fused_kernel_other_cells_the_loop():
+    assert choose_path(CLASSROOM) == "block_lstm"
+    assert choose_path(dataclasses.replace(CLASSROOM, batch=None)) == "block_lstm"  # unknown batch: 32 assumed
+    assert choose_path(dataclasses.replace(CLASSROOM, kind="gru", fused_lstm_activations=False)) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM, kind="simple_rnn", fused_lstm_activations=False)) == "general"
     # other activations than tanh / sigmoid, or float64: the fused kernel cannot compute them
-    assert choose_path(dataclasses.replace(facts, fused_activations=False)) == "general"
-    assert choose_path(dataclasses.replace(facts, dtype="float64")) == "general"
-
-
-def test_simple_rnn_has_no_fused_kernel():
-    assert choose_path(dataclasses.replace(CLASSROOM, kind="simple_rnn")) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM, fused_lstm_activations=False)) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM, dtype="float64")) == "general"
 
 
 def test_standard_size_keeps_the_general_loop():
-    assert CLASSROOM.multiply_adds == 32 * 17 * 64 <= fast_paths.FUSED_MAX_MULTIPLY_ADDS
-    assert CLASSROOM_GRU.multiply_adds == 32 * 17 * 48 <= fast_paths.FUSED_MAX_MULTIPLY_ADDS
-    assert STANDARD.multiply_adds == 64 * 160 * 512 > fast_paths.FUSED_MAX_MULTIPLY_ADDS
-    standard_gru = dataclasses.replace(STANDARD, kind="gru")
-    assert standard_gru.multiply_adds == 64 * 160 * 384 > fast_paths.FUSED_MAX_MULTIPLY_ADDS
+    assert CLASSROOM.multiply_adds == 32 * 17 * 64 <= fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS
+    assert STANDARD.multiply_adds == 64 * 160 * 512 > fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS
     for kind in ("lstm", "gru", "simple_rnn"):
         assert choose_path(dataclasses.replace(STANDARD, kind=kind)) == "general"
 
@@ -70,21 +63,18 @@ def test_calls_that_need_the_general_loop_take_it(fact):
 
 
 def test_forced_path_applies_where_it_can_run():
+    gru = dataclasses.replace(CLASSROOM, kind="gru", fused_lstm_activations=False)
     with force_path("general"):
         assert choose_path(CLASSROOM) == "general"
     with force_path("block_lstm"):
         assert choose_path(dataclasses.replace(STANDARD, gpu=True)) == "block_lstm"
-        assert choose_path(CLASSROOM_GRU) == "general"  # the LSTM kernel cannot run a GRU
+        assert choose_path(gru) == "general"  # no fused kernel for a GRU
         assert choose_path(dataclasses.replace(CLASSROOM, observed=True)) == "general"  # probes see the loop
-    with force_path("block_gru"):
-        assert choose_path(dataclasses.replace(CLASSROOM_GRU, batch=64, input_dim=32, units=128)) == "block_gru"
-        assert choose_path(CLASSROOM) == "general"  # the GRU kernel cannot run an LSTM
-        assert choose_path(dataclasses.replace(CLASSROOM_GRU, fused_activations=False)) == "general"
     assert choose_path(CLASSROOM) == "block_lstm"  # the block ended
 
 
 def test_force_path_rejects_unknown_names():
-    with pytest.raises(RnnlabError, match=r"`name` must be one of general, block_lstm, block_gru; received .*'fast'"):
+    with pytest.raises(RnnlabError, match=r"`name` must be one of general, block_lstm; received .*'fast'"):
         with force_path("fast"):
             pass
 
@@ -102,7 +92,7 @@ def test_training_at_classroom_size_takes_the_chosen_path():
         expected = choose_path(facts)
         assert layer.last_path == expected, kind
         if not facts.gpu:
-            assert expected == {"lstm": "block_lstm", "gru": "block_gru"}.get(kind, "general")
+            assert expected == ("block_lstm" if kind == "lstm" else "general")
 
 
 # ------------------------------------------------------------------------------------ parity
@@ -125,7 +115,7 @@ def forced_call(path, layer, x, *, initial_state=None, training=False):
             return flat, tape.gradient(loss, [x, *layer.trainable_weights])
 
         flat, grads = call(x)
-    if isinstance(layer, (rnnlab.LSTM, rnnlab.GRU)):
+    if isinstance(layer, rnnlab.LSTM):
         assert layer.last_path == path
     return [v.numpy() for v in flat], [g.numpy() for g in grads]
 
@@ -145,8 +135,7 @@ def initial_state_for(kind, seed):
 
 
 @pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
-@pytest.mark.parametrize("kind, path", [("lstm", "block_lstm"), ("lstm", "general"), ("gru", "block_gru"),
-                                        ("gru", "general")])
+@pytest.mark.parametrize("kind, path", [("lstm", "block_lstm"), ("lstm", "general"), ("gru", "general")])
 def test_forced_path_matches_reference_and_general_gradients(kind, path, dynamic):
     x = padded_batch()
     for seed, (return_seq, with_state) in enumerate([(True, True), (False, False)]):
@@ -162,23 +151,6 @@ def test_forced_path_matches_reference_and_general_gradients(kind, path, dynamic
         _, general_grads = forced_call("general", layer, x, initial_state=state)
         for g, e in zip(grads, general_grads):
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
-def test_block_gru_without_bias_matches_reference_and_general_gradients(dynamic):
-    """bias=False: the fused GRU kernel gets zero biases (it always adds one) and no gradient flows to them."""
-    x = padded_batch()
-    layer = built_layer("gru", 8, return_seq=True, return_state=True, dynamic=dynamic, bias=False)
-    assert len(layer.get_weights()) == 2
-    got, grads = forced_call("block_gru", layer, x)
-    gates, candidate = layer.get_weights()
-    zero_biases = [gates, np.zeros(2 * N), candidate, np.zeros(N)]  # the reference's GRU always adds its biases
-    expected = reference_run("gru", x, zero_biases, return_seq=True, return_state=True, dynamic=dynamic)
-    for index, (g, e) in enumerate(zip(got, keras.tree.flatten(expected))):
-        assert_close(g, e, what=f"block_gru returned array {index}")
-    _, general_grads = forced_call("general", layer, x)
-    for g, e in zip(grads, general_grads):
-        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", LAYERS)
@@ -203,10 +175,9 @@ def test_general_gradient_matches_finite_differences_of_the_reference(kind):
     np.testing.assert_allclose(np.where(x != 0, grads[0], 0.0), numeric, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("kind, path", [("lstm", "block_lstm"), ("gru", "block_gru")])
-def test_dropout_in_training_is_the_same_on_every_path(kind, path):
+def test_dropout_in_training_is_the_same_on_every_path(path="block_lstm"):
     """Dropout lies outside the loop: the same seed state gives the same masks and outputs on each path."""
-    layer = built_layer(kind, 5, return_seq=True, dropout=(0.7, 0.8), dynamic=True)
+    layer = built_layer("lstm", 5, return_seq=True, dropout=(0.7, 0.8), dynamic=True)
     start = layer.seed_generator.state.numpy()
     general, general_grads = forced_call("general", layer, padded_batch(), training=True)
     layer.seed_generator.state.assign(start)
@@ -217,13 +188,11 @@ def test_dropout_in_training_is_the_same_on_every_path(kind, path):
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("path, taken", [("block_lstm", ("block_lstm", "general")),
-                                         ("block_gru", ("general", "block_gru"))])
-def test_bidirectional_on_a_forced_path_matches_reference(path, taken):
+def test_bidirectional_on_a_forced_path_matches_reference(path="block_lstm"):
     x = padded_batch()
     layer = rnnlab.BiRNN(rnnlab.BasicLSTMCell(N), rnnlab.GRUCell(N), return_seq=True, dynamic=True)
     got, _ = forced_call(path, layer, x)
-    assert layer.last_paths == taken  # each fused kernel runs only its own kind of cell
+    assert layer.last_paths == ("block_lstm", "general")  # no fused kernel for the GRU
     weights = layer.get_weights()
     expected = ref.bidirectional_rnn(x, ref.LSTMCell(weights[:2], N),
                                      ref.GRUCell(weights[2:], N), return_seq=True, dynamic=True)

@@ -444,33 +444,31 @@ def test_layer_parity_grid(case):
                      case["initial_state"], options, case["weights"], seed=GRID.index(case))
 
 
-# The same LSTM and GRU cases on their fused kernels (rnnlab.layers.fast_paths, paths "block_lstm", "block_gru"),
-# with the only activations they compute; every other factor of each case is kept.
-FUSED_GRID = [dict(c, activation="tanh", inner_activation="sigmoid") for c in GRID
-              if c["kind"] in fast_paths.FUSED_PATHS]
+# The same LSTM cases on the fused kernel (rnnlab.layers.fast_paths, path "block_lstm"), with the only activations
+# it computes; every other factor of each case is kept.
+BLOCK_LSTM_GRID = [dict(c, activation="tanh", inner_activation="sigmoid") for c in GRID if c["kind"] == "lstm"]
 
 
-def count_fused_calls(monkeypatch, path="block_lstm") -> list:
-    """Every later call of the fused path ``path`` (block_lstm, block_gru) appends to the returned list."""
-    calls, original = [], getattr(fast_paths, path)
+def count_block_lstm_calls(monkeypatch) -> list:
+    """Every later call of the fused LSTM path appends to the returned list."""
+    calls, original = [], fast_paths.block_lstm
 
     def counted(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(fast_paths, path, counted)
+    monkeypatch.setattr(fast_paths, "block_lstm", counted)
     return calls
 
 
-@pytest.mark.parametrize("case", FUSED_GRID, ids=[f"{i:02d}-{case_id(c)}" for i, c in enumerate(FUSED_GRID)])
-def test_layer_parity_grid_on_the_fused_kernels(case, monkeypatch):
-    path = fast_paths.FUSED_PATHS[case["kind"]]
-    calls = count_fused_calls(monkeypatch, path)
+@pytest.mark.parametrize("case", BLOCK_LSTM_GRID, ids=[f"{i:02d}-{case_id(c)}" for i, c in enumerate(BLOCK_LSTM_GRID)])
+def test_layer_parity_grid_on_the_fused_lstm_kernel(case, monkeypatch):
+    calls = count_block_lstm_calls(monkeypatch)
     options = {"activation": "tanh", "inner_activation": "sigmoid", "weights_init": case["weights_init"]}
-    with fast_paths.force_path(path):
-        check_layer_case(case["kind"], case["api"], case["mode"], case["return_seq"], case["return_state"],
-                         case["initial_state"], options, case["weights"], seed=FUSED_GRID.index(case))
-    assert calls, f"the fused kernel {path} did not run"
+    with fast_paths.force_path("block_lstm"):
+        check_layer_case("lstm", case["api"], case["mode"], case["return_seq"], case["return_state"],
+                         case["initial_state"], options, case["weights"], seed=BLOCK_LSTM_GRID.index(case))
+    assert calls, "the fused kernel did not run"
 
 
 def test_grid_is_pairwise_and_small():
@@ -786,17 +784,12 @@ def test_bidirectional_parity_grid(case):
         assert_close(g, e, what=f"returned array {index}")
 
 
-FUSED_BIDI_CASES = [(kind, c) for kind in fast_paths.FUSED_PATHS for c in BIDI_GRID if kind in (c["fw"], c["bw"])]
-
-
-@pytest.mark.parametrize("kind, case", FUSED_BIDI_CASES, ids=[f"{k}-{case_id(c)}" for k, c in FUSED_BIDI_CASES])
-def test_bidirectional_parity_grid_on_the_fused_kernels(kind, case, monkeypatch):
-    # the fused kernels' only activations
-    monkeypatch.setitem(CELL_OPTIONS[kind], "activation", "tanh")
-    monkeypatch.setitem(CELL_OPTIONS[kind], "inner_activation", "sigmoid")
-    path = fast_paths.FUSED_PATHS[kind]
-    calls = count_fused_calls(monkeypatch, path)
-    with fast_paths.force_path(path):
+@pytest.mark.parametrize("case", [c for c in BIDI_GRID if "lstm" in (c["fw"], c["bw"])],
+                         ids=lambda c: case_id(c))
+def test_bidirectional_parity_grid_on_the_fused_lstm_kernel(case, monkeypatch):
+    monkeypatch.setitem(CELL_OPTIONS["lstm"], "inner_activation", "sigmoid")  # the fused kernel's only gate
+    calls = count_block_lstm_calls(monkeypatch)
+    with fast_paths.force_path("block_lstm"):
         got, expected = run_bidirectional(case, padded_batch(), N)
     assert calls, "the fused kernel did not run"
     for index, (g, e) in enumerate(zip(got, expected)):
