@@ -86,7 +86,8 @@ class BiRNN(keras.layers.Layer):
         edit_bw = _combined_edit(observers, self, "bw")
         general = loop_needed(self, x, observers, edit_fw is not None or edit_bw is not None)
         if not observers:
-            out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len, general=general)
+            out, state_fw, state_bw, _ = self.run(x, initial_state_fw, initial_state_bw, seq_len, general=general,
+                                                 training=training)
         else:
             def edit_at(direction, t):
                 factory = edit_fw if direction == "fw" else edit_bw
@@ -94,7 +95,7 @@ class BiRNN(keras.layers.Layer):
 
             out, state_fw, state_bw, (fw, bw) = self.run(  # every gate, or only the states (see Recurrent.call)
                 x, initial_state_fw, initial_state_bw, seq_len, record=True if general else "states",
-                edit_at=edit_at if (edit_fw or edit_bw) else None, general=general,
+                edit_at=edit_at if (edit_fw or edit_bw) else None, general=general, training=training,
             )
             lengths = self.lengths(x, seq_len)
             # the backward records back in original time order, like the outputs
@@ -127,10 +128,11 @@ class BiRNN(keras.layers.Layer):
         return tf.reverse_sequence(v, lengths, seq_axis=1, batch_axis=0)
 
     def run(self, x, initial_state_fw=None, initial_state_bw=None, seq_len=None, *, record=False, edit_at=None,
-            general=False):
+            general=False, training=None):
         """[B, T, D] -> (output, state_fw, state_bw, (Unrolled fw, Unrolled bw in reversed time)).
 
-        record / edit_at / general as in ``Recurrent.run``; the paths taken are named in ``self.last_paths``."""
+        record / edit_at / general / training as in ``Recurrent.run``; the paths taken are named in
+        ``self.last_paths``."""
         for cell in (self.cell_fw, self.cell_bw):
             check_input_dim(cell, x.shape, self.name)
         lengths = self.lengths(x, seq_len)
@@ -151,7 +153,7 @@ class BiRNN(keras.layers.Layer):
         observed = general or record is True or edit_at is not None
         # one path per direction ("general" when observed), named in self.last_paths
         self.last_paths = tuple(
-            choose_path(call_facts(cell, x, observed=observed)) for cell in (self.cell_fw, self.cell_bw)
+            choose_path(call_facts(cell, x, observed=observed, training=training)) for cell in (self.cell_fw, self.cell_bw)
         )
         fw = unroll_on(self.last_paths[0], self.cell_fw, x, s_fw, lengths=lengths, record=record, edit_at=edit_fw)
         bw = unroll_on(self.last_paths[1], self.cell_bw, reverse(x), s_bw, lengths=lengths, record=record,

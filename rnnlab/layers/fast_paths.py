@@ -15,25 +15,35 @@ Paths (``PATHS``), each giving the same outputs, final state and gradients as th
   state for length 0) and the outputs past the length are zeroed, exactly what the general loop returns,
   gradients included. Asked to record states, it returns the c and h sequences the op computes, 0 past each
   length, as the general loop records them.
+* ``"xla"`` (every kind, activations named from rnnlab's registry, float32 / float64, T known when traced): the
+  loop compiled by XLA with a backward pass of its own (:mod:`rnnlab.layers.compiled_loop`): one fused program
+  per direction instead of a dozen TensorFlow ops per step. Its states, outputs and gradients are the general
+  loop's up to float32 rounding (the 1e-5 parity grid runs on it), in dynamic mode too. Asked to record states,
+  it returns the state sequences, 0 past each length.
 
 Dropout, ``initial_state``, ``return_state`` and ``seq_len`` work on every path (dropout is applied to the whole
 input and output sequences outside the loop, see ``Recurrent.run``).
 
-The choice (``choose_path``): on CPU, eager or traced alike (``model.fit``, ``train_on_batch``, ``predict``: one
-path for both, so an eager call and ``predict`` give the same numbers), an LSTM whose step has at most
-BLOCK_LSTM_MAX_MULTIPLY_ADDS multiply-adds (batch * (D + n) * 4n) takes ``block_lstm``; every other call takes
-``general``. Measured with
+The choice (``choose_path``), on CPU: an LSTM whose step has at most BLOCK_LSTM_MAX_MULTIPLY_ADDS multiply-adds
+(batch * (D + n) * 4n) takes ``block_lstm``, eager or traced alike (``model.fit``, ``train_on_batch``,
+``predict``); a GRU or SimpleRNN *training* call (``training=True``: ``fit``, ``train_on_batch``) of at most
+XLA_MAX_MULTIPLY_ADDS takes ``xla``; every other call takes ``general``. Inference calls of a GRU or SimpleRNN keep
+the general loop because XLA compiles once per input shape (0.3 s for a classroom GRU, shared by every cell of a
+kind), which a training run pays back within its first epoch but a probe or a ``predict`` of a few batches would
+not; so a training call and an inference call of the same small GRU can differ in the last float32 bits.
+Measured with
 
-    .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm
+    .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm,xla
 
 (ms per ``train_on_batch`` step against Keras's, 2 CPU cores shared with other work, see README "Speed"): at the
-classroom size (B32 T30 D1 n16, 35k multiply-adds per step) ``block_lstm`` runs at 0.43-0.53 of Keras's step
-against 0.80-0.83 for the general loop; at the standard size (B64 T50 D32 n128, 5.2M) the fused kernel was 1.7-1.9x
-slower than the general loop's split matmuls (2.7x in issue 13), so the threshold lies between, at 2^18.
-Measured and rejected: the loop compiled by XLA inside the layer (``tf.function(jit_compile=True)``). Its
-``tf.while_loop`` cannot be differentiated across the XLA boundary ("TensorList crossing the XLA/TF boundary"),
-and unrolled into the graph its first call compiled for 131 s (loaded machine) while its steps were no faster
-than the general loop (GRU 1.03 vs 0.92 of Keras, SimpleRNN 0.93 vs 0.94). A whole model compiled with
+classroom size (B32 T30 D1 n16, 35k multiply-adds per step for an LSTM) ``block_lstm`` runs at 0.37-0.44 of
+Keras's step against 0.80-0.83 for the general loop, and ``xla`` runs a GRU at 0.43-0.48 (general 0.86-0.92) and a
+SimpleRNN at 0.53-0.55 (0.85-0.90); ``xla`` takes an LSTM to 0.8, so the fused kernel stays. At the standard size
+(B64 T50 D32 n128, 5.2M) the fused kernel was 1.7-1.9x slower than the general loop's split matmuls (2.7x in
+issue 13) and ``xla`` 1.0-1.6x slower than the general loop, so both thresholds lie between, at 2^18.
+The loop compiled by XLA *without* a backward pass of its own was measured and rejected: TensorFlow cannot
+differentiate its ``tf.while_loop`` across the XLA boundary ("TensorList crossing the XLA/TF boundary"), and
+unrolled into the graph its first call compiled for 131 s. A whole model compiled with
 ``model.compile(jit_compile=True)`` still works with every layer.
 
 On a GPU the general path is kept: no GPU was lent to measure the paths there (issue 13, item 5).
@@ -52,12 +62,15 @@ import tensorflow as tf
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import activations
 from rnnlab.layers.cells import RecurrentCell, _gpu_visible
+from rnnlab.layers.compiled_loop import xla_unroll
 from rnnlab.layers.loop import Unrolled, unroll
 
-PATHS = ("general", "block_lstm")
+PATHS = ("general", "block_lstm", "xla")
 
 #: The largest step (batch * (D + n) * 4n multiply-adds) that runs as the fused BlockLSTM kernel.
 BLOCK_LSTM_MAX_MULTIPLY_ADDS = 2**18
+#: The largest step (batch * (D + n) * k n multiply-adds, k = 3 GRU, 1 SimpleRNN) of a training call on the xla path.
+XLA_MAX_MULTIPLY_ADDS = 2**18
 
 _forced: contextvars.ContextVar = contextvars.ContextVar("rnnlab_forced_path", default=None)
 
@@ -90,6 +103,9 @@ class CallFacts:
     observed: bool  # gate records or edits asked for: only the general loop gives them
     gpu: bool
     fused_lstm_activations: bool  # an LSTM with tanh / sigmoid, the only activations BlockLSTM computes
+    time_steps: int | None = None  # T, None where unknown when the call is traced
+    training: bool = False  # a training call: gradients follow, so a compiled path pays back its compile time
+    named_activations: bool = True  # activations from rnnlab's registry (XLA compiles those; a callable may not)
 
     @property
     def multiply_adds(self) -> int | None:
@@ -100,11 +116,12 @@ class CallFacts:
         return self.batch * (self.input_dim + self.units) * blocks * self.units
 
 
-def call_facts(cell: RecurrentCell, x, *, observed: bool) -> CallFacts:
+def call_facts(cell: RecurrentCell, x, *, observed: bool, training=False) -> CallFacts:
     """cell, input [B, T, D] -> the facts of this call.
 
     observed: the call needs the general loop (``loop.loop_needed``: gate records or edits). Inside a probe's
     pass a layer left out of ``layers=`` asks the probe like a recorded one, so it gives the same numbers.
+    training: the call's ``training`` argument.
     """
     return CallFacts(
         kind=cell.kind,
@@ -117,6 +134,10 @@ def call_facts(cell: RecurrentCell, x, *, observed: bool) -> CallFacts:
         fused_lstm_activations=cell.kind == "lstm"
         and cell.activation_fn is activations.get("tanh")
         and cell.inner_activation_fn is activations.get("sigmoid"),
+        time_steps=x.shape[1],
+        training=bool(training),
+        named_activations=all(activations.name_of(getattr(cell, attribute)) is not None
+                              for attribute in ("activation", "inner_activation") if hasattr(cell, attribute)),
     )
 
 
@@ -126,6 +147,9 @@ def can_run(path: str, facts: CallFacts) -> bool:
         return True
     if facts.observed:
         return False
+    if path == "xla":
+        return (bool(facts.time_steps) and facts.kind in ("simple_rnn", "lstm", "gru") and facts.named_activations
+                and facts.dtype in ("float32", "float64"))
     return path == "block_lstm" and facts.fused_lstm_activations and facts.dtype == "float32"
 
 
@@ -134,10 +158,15 @@ def choose_path(facts: CallFacts) -> str:
     forced = _forced.get()
     if forced is not None:
         return forced if can_run(forced, facts) else "general"
-    if facts.gpu or not can_run("block_lstm", facts):
+    if facts.gpu:
         return "general"
-    size = facts.multiply_adds or 32 * (facts.input_dim + facts.units) * 4 * facts.units  # unknown batch: 32
-    return "block_lstm" if size <= BLOCK_LSTM_MAX_MULTIPLY_ADDS else "general"
+    blocks = {"lstm": 4, "gru": 3}.get(facts.kind, 1)
+    size = facts.multiply_adds or 32 * (facts.input_dim + facts.units) * blocks * facts.units  # unknown batch: 32
+    if can_run("block_lstm", facts) and size <= BLOCK_LSTM_MAX_MULTIPLY_ADDS:
+        return "block_lstm"
+    if facts.training and facts.kind != "lstm" and can_run("xla", facts) and size <= XLA_MAX_MULTIPLY_ADDS:
+        return "xla"
+    return "general"
 
 
 def unroll_on(path: str, cell: RecurrentCell, x, initial_state: tuple, *, lengths=None, keep_outputs=True,
@@ -154,6 +183,9 @@ def unroll_on(path: str, cell: RecurrentCell, x, initial_state: tuple, *, length
         raise RnnlabError(f"Gate records and interventions need the general path; received `path` {path!r}.")
     if path == "block_lstm":
         return block_lstm(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs,
+                          record_states=record == "states")
+    if path == "xla":
+        return xla_unroll(cell, x, initial_state, lengths=lengths, keep_outputs=keep_outputs,
                           record_states=record == "states")
     raise RnnlabError(f"`path` must be one of {', '.join(PATHS)}; received {describe(path)}.")
 

@@ -128,7 +128,7 @@ class Recurrent(keras.layers.Layer):
         if self.keep_probs is not None:
             x = self._drop(x, self.keep_probs[0], training)
         observed = general or record is True or edit_at is not None
-        self.last_path = choose_path(call_facts(self.cell, x, observed=observed))
+        self.last_path = choose_path(call_facts(self.cell, x, observed=observed, training=training))
         unrolled = unroll_on(
             self.last_path, self.cell, x, state0, lengths=lengths, keep_outputs=self.return_seq or bool(record),
             record=record, edit_at=edit_at,

@@ -195,7 +195,8 @@ def probe(model, x, y=None, *, loss=None, seq_len=None, layers=None, interventio
         # np.asarray: read-only views of the tensors' memory (.numpy() would copy every array once more)
         trace.layers[name] = LayerTrace(
             name=name, kind=cell.kind, direction=direction,
-            quantities={q: np.asarray(record["quantities"][q]) for q in QUANTITIES[cell.kind]},
+            # [T, B, n] from the pass (see _recorded_forward), [B, T, n] as a view
+            quantities={q: np.asarray(record["quantities"][q]).transpose(1, 0, 2) for q in QUANTITIES[cell.kind]},
             x=np.asarray(record["x"]), valid=np.arange(time)[None, :] < seq[:, None], seq_len=seq,
             grad_norm=grad_norms.get(name) if y is not None else None,
             gate_path="batched" if bool(record["batched"]) else "sequential",
@@ -234,6 +235,9 @@ def _recorded_forward(model, targets, interventions, with_gradients, path="auto"
             quantities, batched = _gate_records(cell, layer_x, lengths, unrolled, direction, unedited, path)
             if lengths is None:
                 lengths = tf.fill([tf.shape(layer_x)[0]], tf.shape(layer_x)[1])
+            # time-major: the loop stacks its records [T, B, n] and transposes them; this transposes them back,
+            # which TensorFlow's graph optimiser cancels, and NumPy's view turns them batch-major for free
+            quantities = {q: tf.transpose(v, [1, 0, 2]) for q, v in quantities.items()}
             records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": quantities,
                              "batched": tf.constant(batched)}
         return output, records
