@@ -8,7 +8,7 @@ whose samples are zero-padded to random lengths.
     .venv/bin/python bench/bench_layers.py            # both sizes, ~4 minutes on 2 cores
     .venv/bin/python bench/bench_layers.py --quick    # one trial, fewer rounds
     .venv/bin/python bench/bench_layers.py --kinds lstm --sizes standard --trials 5 --repeats 40
-    .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm   # each path forced
+    .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm,xla   # each path forced
 
 For LSTM rows a third model joins each round: TensorFlow's fused kernel (the raw ``BlockLSTMV2`` op) inside a
 Keras layer of the same size ("fused ms"; in dynamic mode it runs over the padded sequence and reads the output
@@ -237,7 +237,7 @@ def main(argv=None):
     parser.add_argument("--trials", type=int, default=None, help="fresh model pairs per row (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where installed")
     parser.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
-    parser.add_argument("--paths", default="", help="rnnlab paths to force, each as its own model: general,block_lstm")
+    parser.add_argument("--paths", default="", help="rnnlab paths to force, each as its own model: general,block_lstm,xla")
     args = parser.parse_args(argv)
     repeats = args.repeats or (15 if args.quick else 20)
     trials = args.trials or (1 if args.quick else 3)

@@ -67,6 +67,17 @@ def test_the_compiled_loop_needs_known_steps_and_named_activations(fact):
         assert choose_path(facts) == "general"
 
 
+def test_mid_size_lstm_takes_the_fused_kernel_and_mid_size_gru_the_compiled_loop():
+    """The vowels lesson's LSTM (B32 D12 n64: 0.62M multiply-adds) and a GRU of B32 D16 n96 (1.03M) are below the
+    measured crossovers; an LSTM or GRU of B32 D32 n128 (2.6M, 1.97M) is above them."""
+    vowels = dataclasses.replace(CLASSROOM, input_dim=12, units=64)
+    assert choose_path(vowels) == "block_lstm"
+    assert choose_path(dataclasses.replace(CLASSROOM_GRU, input_dim=16, units=96)) == "xla"
+    wide = dict(input_dim=32, units=128)
+    assert choose_path(dataclasses.replace(CLASSROOM, **wide)) == "general"
+    assert choose_path(dataclasses.replace(CLASSROOM_GRU, **wide)) == "general"
+
+
 def test_standard_size_keeps_the_general_loop():
     assert CLASSROOM.multiply_adds == 32 * 17 * 64 <= fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS
     assert STANDARD.multiply_adds == 64 * 160 * 512 > fast_paths.BLOCK_LSTM_MAX_MULTIPLY_ADDS

@@ -38,9 +38,13 @@ Measured with
 (ms per ``train_on_batch`` step against Keras's, 2 CPU cores shared with other work, see README "Speed"): at the
 classroom size (B32 T30 D1 n16, 35k multiply-adds per step for an LSTM) ``block_lstm`` runs at 0.37-0.44 of
 Keras's step against 0.80-0.83 for the general loop, and ``xla`` runs a GRU at 0.43-0.48 (general 0.86-0.92) and a
-SimpleRNN at 0.53-0.55 (0.85-0.90); ``xla`` takes an LSTM to 0.8, so the fused kernel stays. At the standard size
-(B64 T50 D32 n128, 5.2M) the fused kernel was 1.7-1.9x slower than the general loop's split matmuls (2.7x in
-issue 13) and ``xla`` 1.0-1.6x slower than the general loop, so both thresholds lie between, at 2^18.
+SimpleRNN at 0.53-0.65 (0.80-0.90); ``xla`` takes an LSTM only to 0.54-0.65, so the fused kernel stays. Between
+the sizes (B32 T30, 2 trials x 12 rounds): an LSTM with D16 n96 (1.38M) ran at 0.59 / 0.48 of Keras's step fused
+against 0.98 / 0.95 on the general loop (dynamic off / on), with D32 n128 (2.6M) at 1.74 / 1.49 fused against 1.05 /
+1.00; a GRU with D16 n96 (1.03M) at 0.70 / 0.58 on ``xla`` against 0.86 / 0.79, with D32 n128 (1.97M) at 0.86 / 0.74
+against 0.79 / 0.74. At the standard size (B64 T50 D32 n128, 5.2M) the fused kernel was 1.7-1.9x slower than the
+general loop's split matmuls (2.7x in issue 13) and ``xla`` 1.0-1.6x slower; a SimpleRNN there (1.3M) 1.1-1.4x.
+Hence the thresholds: 1.57M for the fused kernel, 1.05M for ``xla``.
 The loop compiled by XLA *without* a backward pass of its own was measured and rejected: TensorFlow cannot
 differentiate its ``tf.while_loop`` across the XLA boundary ("TensorList crossing the XLA/TF boundary"), and
 unrolled into the graph its first call compiled for 131 s. A whole model compiled with
@@ -67,10 +71,11 @@ from rnnlab.layers.loop import Unrolled, unroll
 
 PATHS = ("general", "block_lstm", "xla")
 
-#: The largest step (batch * (D + n) * 4n multiply-adds) that runs as the fused BlockLSTM kernel.
-BLOCK_LSTM_MAX_MULTIPLY_ADDS = 2**18
-#: The largest step (batch * (D + n) * k n multiply-adds, k = 3 GRU, 1 SimpleRNN) of a training call on the xla path.
-XLA_MAX_MULTIPLY_ADDS = 2**18
+#: The largest step (batch * (D + n) * 4n multiply-adds) that runs as the fused BlockLSTM kernel: 1.57 million.
+BLOCK_LSTM_MAX_MULTIPLY_ADDS = 3 * 2**19
+#: The largest step (batch * (D + n) * k n multiply-adds, k = 3 GRU, 1 SimpleRNN) of a training call on the xla
+#: path: 1.05 million.
+XLA_MAX_MULTIPLY_ADDS = 2**20
 
 _forced: contextvars.ContextVar = contextvars.ContextVar("rnnlab_forced_path", default=None)
 
