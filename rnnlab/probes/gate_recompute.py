@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from rnnlab.layers.bidirectional import BiRNN
 from rnnlab.layers.cells import RecurrentCell, _no_edit
 
 #: path= values of rnnlab.probe: 'auto' picks per layer call (``prefer_batched``), the others force one path.
@@ -50,7 +49,8 @@ def loop_start_state(unrolled) -> tuple | None:
     return None if given is None else tuple(given)
 
 
-def recompute_gates(cell: RecurrentCell, x, states: dict, start_state: tuple, lengths=None, direction=None) -> dict:
+def recompute_gates(cell: RecurrentCell, x, states: dict, start_state: tuple, lengths=None, direction=None,
+                    time_major=False) -> dict:
     """Gates of every step in one batched ``cell.step``.
 
     x: the layer's input [B, T, D] in time order; states: state name -> [B, T, n] as the loop recorded them
@@ -58,20 +58,29 @@ def recompute_gates(cell: RecurrentCell, x, states: dict, start_state: tuple, le
     the loop's initial state in the cell's reading order; lengths: [B] int or None; direction: None, 'fw' or
     'bw' (the backward cell reads each sample's first ``length`` steps reversed).
 
-    Returns: every name in ``cell.record_names`` that is not a state -> [B, T, n], in time order, 0 past each
-    length: the values the loop computed (the same cell maths on the same inputs).
+    Returns: every name in ``cell.record_names`` that is not a state -> [B, T, n] ([T, B, n] with
+    ``time_major``), in time order, 0 past each length: the values the loop computed (the same cell maths on the
+    same inputs). The rows are laid out time-major either way: the loop stacks its records [T, B, n] before
+    transposing them, so reading them back time-major costs nothing once TensorFlow cancels the transposes.
     """
-    def reading_order(v):
-        return BiRNN.reverse(v, lengths) if direction == "bw" else v
+    def time_major_of(v):  # [B, T, m] -> [T, B, m]
+        return tf.transpose(v, [1, 0, 2])
 
-    x_read = reading_order(x)  # [B, T, D]
-    batch, time = tf.shape(x_read)[0], tf.shape(x_read)[1]
-    previous = tuple(  # the state before each step: [B, T, n]
-        tf.concat([s0[:, None, :], reading_order(states[name])[:, :-1]], axis=1)
+    def reading_order(v):  # [T, B, m] in time order <-> the cell's reading order (as BiRNN.reverse, time-major)
+        if direction != "bw":
+            return v
+        if lengths is None:
+            return tf.reverse(v, axis=[0])
+        return tf.reverse_sequence(v, lengths, seq_axis=0, batch_axis=1)
+
+    x_read = reading_order(time_major_of(x))  # [T, B, D]
+    time, batch = tf.shape(x_read)[0], tf.shape(x_read)[1]
+    previous = tuple(  # the state before each step: [T, B, n]
+        tf.concat([s0[None], reading_order(time_major_of(states[name]))[:-1]], axis=0)
         for name, s0 in zip(cell.state_names, start_state)
     )
 
-    def rows(v):  # [B, T, m] -> [B*T, m]
+    def rows(v):  # [T, B, m] -> [T*B, m]
         return tf.reshape(v, [-1, v.shape[-1]])
 
     static_rows = None if x.shape[0] is None or x.shape[1] is None else int(x.shape[0]) * int(x.shape[1])
@@ -81,9 +90,10 @@ def recompute_gates(cell: RecurrentCell, x, states: dict, start_state: tuple, le
     for name in cell.record_names:
         if name in cell.state_names:
             continue
-        value = tf.reshape(records[name], [batch, time, cell.num_units])  # [B, T, n]
+        value = tf.reshape(records[name], [time, batch, cell.num_units])  # [T, B, n]
         if lengths is not None:
-            valid = (tf.range(time)[None, :] < tf.cast(lengths, tf.int32)[:, None])[:, :, None]  # [B, T, 1]
+            valid = (tf.range(time)[:, None] < tf.cast(lengths, tf.int32)[None, :])[:, :, None]  # [T, B, 1]
             value = tf.where(valid, value, tf.zeros_like(value))
-        gates[name] = reading_order(value)
+        value = reading_order(value)
+        gates[name] = value if time_major else time_major_of(value)
     return gates

@@ -235,9 +235,8 @@ def _recorded_forward(model, targets, interventions, with_gradients, path="auto"
             quantities, batched = _gate_records(cell, layer_x, lengths, unrolled, direction, unedited, path)
             if lengths is None:
                 lengths = tf.fill([tf.shape(layer_x)[0]], tf.shape(layer_x)[1])
-            # time-major: the loop stacks its records [T, B, n] and transposes them; this transposes them back,
-            # which TensorFlow's graph optimiser cancels, and NumPy's view turns them batch-major for free
-            quantities = {q: tf.transpose(v, [1, 0, 2]) for q, v in quantities.items()}
+            # time-major: the loop stacks its records [T, B, n] and transposes them; _gate_records transposes
+            # them back, which TensorFlow's graph optimiser cancels, and NumPy's view turns them batch-major for free
             records[name] = {"x": layer_x, "lengths": tf.cast(lengths, tf.int32), "quantities": quantities,
                              "batched": tf.constant(batched)}
         return output, records
@@ -288,7 +287,9 @@ class _ConcreteDispatch:
 
 
 def _gate_records(cell, x, lengths, unrolled, direction, unedited, path):
-    """One recorded layer call -> (quantity name -> [B, T, n], whether the gates were recomputed batched).
+    """One recorded layer call -> (quantity name -> [T, B, n], time-major, whether the gates were recomputed
+    batched). Time-major because the loop stacks its records so: transposing them back is free (see
+    ``_recorded_forward``).
 
     Batched: the loop's state records and the gates recomputed from them (the loop's gate records go unread, so
     the compiled pass drops their per-step writes). Sequential: the loop's own records.
@@ -300,10 +301,15 @@ def _gate_records(cell, x, lengths, unrolled, direction, unedited, path):
         if not gates_recorded:  # a layer that ran without recording its gates must say where its loop started
             raise RnnlabError(f"Layer {cell.name!r} recorded only {sorted(unrolled.records)} and not its initial "
                               "state: its gates can be neither read nor recomputed.")
-        return {q: unrolled.records[q] for q in QUANTITIES[cell.kind]}, False
+        return {q: _time_major(unrolled.records[q]) for q in QUANTITIES[cell.kind]}, False
     states = {s: unrolled.records[s] for s in cell.state_names}
-    gates = recompute_gates(cell, x, states, start, lengths=lengths, direction=direction)
-    return {q: states[q] if q in states else gates[q] for q in QUANTITIES[cell.kind]}, True
+    gates = recompute_gates(cell, x, states, start, lengths=lengths, direction=direction, time_major=True)
+    return {q: _time_major(states[q]) if q in states else gates[q] for q in QUANTITIES[cell.kind]}, True
+
+
+def _time_major(v):
+    """[B, T, n] -> [T, B, n]."""
+    return tf.transpose(v, [1, 0, 2])
 
 
 def _first_numpy(output):
