@@ -103,7 +103,7 @@ def view(run, pool, final) -> None:
     if epochs:
         source = widgets.url_select_slider(
             controls[0].select_slider, "Epoch", [*epochs, "final"], view="st_epoch", key="states_epoch",
-            help="States recorded during training (snapshots of the first few test sequences). "
+            help="States recorded during training (snapshots of the same test sequences). "
                  "0 is the untrained model.")
     elif imported_model.is_imported(run):  # not trained here, so there is no training to replay
         controls[0].caption(IMPORTED_NO_SNAPSHOTS)

@@ -70,12 +70,33 @@ def loss_name(run, dataset) -> str:
     return head_for(task, dataset.n_classes, n_outputs)["loss"]
 
 
+def shared_final_trace(run, pool):
+    """A run, its probe pool [B, T, D] -> the snapshot Trace that training recorded with the run's final weights
+    on these B sequences and with the run's loss: what ``rnnlab.probe(run.model, pool.x, pool.y, loss=...)``
+    returns now (tests/app/test_probe_sharing.py compares them). None when there is no such snapshot: a run
+    reopened or imported, stopped inside an epoch, its last epoch not snapshotted, or other samples."""
+    result = getattr(run, "result", None)
+    epoch = getattr(run, "final_snapshot", None)
+    if result is None or epoch is None or epoch not in run.snapshots or run.model is not result.model:
+        return None
+    if run.data is None or tuple(run.snapshot_indices) != tuple(range(pool.n_samples)):
+        return None
+    if getattr(run.model, "loss", None) != loss_name(run, pool):
+        return None
+    return run.snapshots[epoch]
+
+
 def run_trace(run):
-    """A run -> rnnlab Trace of its model on the probe pool, with y (so grad_norm is there); once per run."""
+    """A run -> rnnlab Trace of its model on the probe pool, with y (so grad_norm is there); once per run. A run
+    trained in this session shares its last snapshot (shared_final_trace) instead of probing again; otherwise the
+    probe has the snapshots' batch shape, so it reuses their compiled pass."""
     import rnnlab
 
     def compute():
         pool = probe_pool(run)
+        shared = shared_final_trace(run, pool)
+        if shared is not None:
+            return shared
         return rnnlab.probe(run.model, pool.x, pool.y, loss=loss_name(run, pool))
 
     with st.spinner("Probing the model: every gate and state of every step ..."):

@@ -39,8 +39,10 @@ if TYPE_CHECKING:  # pandas loads where a history is made: the landing page need
 
 log = logging.getLogger("rnnlab.app")
 
-#: How many test sequences the snapshots (epoch slider on the States page) record.
-SNAPSHOT_SAMPLES = 16
+#: How many test sequences the snapshots (epoch slider on the States page) record: the inspection pages' probe
+#: pool (services.PROBE_SAMPLES), so the pages' probe runs the pass the snapshots compiled (no new trace, about a
+#: second) and the last snapshot, taken with the final weights, is the pages' trace (experiment.run_trace).
+SNAPSHOT_SAMPLES = 48
 #: A training stops by itself after this many seconds (a forgotten tab must not hold the server's CPU).
 MAX_TRAINING_S = 600.0
 #: A training whose browser session has been disconnected this long stops (a reconnecting tab keeps it).
@@ -337,6 +339,7 @@ class SessionRun:
     store_id: str | None = None  # the RunStore id once saved
     result: Any = None  # the TrainResult (None when reopened from the store)
     model_file: bytes | None = None  # the model's .keras file, made when training ended (None: make it on click)
+    final_snapshot: int | None = None  # the snapshot epoch recorded with the model's final weights (TrainResult)
 
     def layers_text(self) -> str:
         """'lstm(16, seq) > lstm(8)': the run's layers, as its spec built them."""
@@ -372,4 +375,5 @@ def run_from_job(job: TrainingJob, number: int) -> SessionRun | None:
         data=job.data,
         result=result,
         model_file=getattr(job, "model_file", None),
+        final_snapshot=getattr(result, "final_snapshot", None),
     )

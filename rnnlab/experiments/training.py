@@ -116,7 +116,10 @@ class TrainResult:
     model: the trained keras.Model; history: DataFrame, one row per finished epoch (epoch, loss, <metric>,
     val_loss, val_<metric>, seconds); final_metrics: the last finished epoch's numbers plus 'epochs' and
     'seconds' (total); stopped_early / diverged / message: how it ended; snapshots: epoch -> rnnlab Trace
-    of the snapshot samples (epoch 0 = before training); spec: the spec trained.
+    of the snapshot samples (epoch 0 = before training); spec: the spec trained; final_snapshot: the epoch of
+    the snapshot recorded with exactly the returned model's weights (its Trace is what probing the snapshot
+    samples with the model's loss returns now), or None when the weights changed after the last snapshot
+    (a stop or a divergence inside an epoch, an epoch without a snapshot).
     """
 
     model: Any
@@ -129,6 +132,7 @@ class TrainResult:
     diverged: bool = False
     seconds: float = 0.0
     snapshot_indices: tuple = ()
+    final_snapshot: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -305,15 +309,17 @@ def _evaluate(eval_step, strategy, arrays) -> tuple[float, float] | None:
     return float(totals[0] / max(totals[2], 1e-12)), float(totals[1] / max(totals[2], 1e-12))
 
 
-def _snapshot(model, x, y, epoch, snapshots) -> None:
+def _snapshot(model, x, y, epoch, snapshots) -> int | None:
+    """Probe x [B, T, D] (with y: grad_norm too) into snapshots[epoch]; -> epoch (None when no probe exists)."""
     import rnnlab
 
     probe = getattr(rnnlab, "probe", None)
     if probe is None:
         warnings.warn("snapshot_epochs needs rnnlab.probe, which this rnnlab does not have yet; no snapshots taken.",
                       stacklevel=3)
-        return
+        return None
     snapshots[epoch] = probe(model, x, y)
+    return epoch
 
 
 def train(
@@ -387,8 +393,9 @@ def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snaps
         )
     snap_x, snap_y = source.x[snapshot_index], source.y[snapshot_index]
     snapshots: dict = {}
+    current = None  # the snapshot epoch recorded with the model's present weights (None once they change)
     if 0 in snapshot_epochs:
-        _snapshot(model, snap_x, snap_y, 0, snapshots)
+        current = _snapshot(model, snap_x, snap_y, 0, snapshots)
 
     _call_all(callbacks, "on_train_begin", {
         "epochs": spec.epochs, "n_batches": n_batches, "n_train": n_train,
@@ -403,6 +410,7 @@ def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snaps
         order = rng.permutation(n_train)
         for batch, data in enumerate(_batches(strategy, train_arrays, spec.batch_size, order), start=1):
             loss_sum, metric_sum, weight = (float(v) for v in train_step(data))
+            current = None
             batch_loss = loss_sum / max(weight, 1e-12)
             if not math.isfinite(batch_loss):
                 diverged = stopped = True
@@ -440,7 +448,7 @@ def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snaps
         rows.append(row)
         good_weights = model.get_weights()
         if epoch in snapshot_epochs:
-            _snapshot(model, snap_x, snap_y, epoch, snapshots)
+            current = _snapshot(model, snap_x, snap_y, epoch, snapshots)
         try:
             _call_all(callbacks, "on_epoch_end", epoch, {**row, "elapsed": time.perf_counter() - started})
         except StopTraining as request:
@@ -459,5 +467,5 @@ def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snaps
     return TrainResult(
         model=model, history=history, final_metrics=final, stopped_early=stopped, message=message,
         snapshots=snapshots, spec=spec, diverged=diverged, seconds=seconds,
-        snapshot_indices=tuple(int(i) for i in snapshot_index),
+        snapshot_indices=tuple(int(i) for i in snapshot_index), final_snapshot=current,
     )
