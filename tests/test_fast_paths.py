@@ -299,3 +299,19 @@ def test_compiled_loop_on_an_ill_conditioned_trajectory(monkeypatch):
             got, expected = check_layer_case("lstm", *call, options, case["weights"], seed=26)
         errors[path] = max(float(np.abs(np.asarray(g) - e).max()) for g, e in zip(got, expected))
     assert errors["general"] < 1e-5 < errors["xla"] < 1e-4, errors  # still ill-conditioned, still close
+
+
+@pytest.mark.parametrize("activation", ["softmax", "relu"])
+def test_simple_rnn_compiled_loop_without_bias_matches_reference_and_general_gradients(activation):
+    """The SimpleRNN's own compiled pair: no bias (no bias gradient to return), a row-wise activation (its
+    vector-Jacobian product is not elementwise) and an unbounded one, dynamic mode."""
+    x = padded_batch()
+    layer = built_layer("simple_rnn", 7, activation=activation, bias=False, return_seq=True, dynamic=True)
+    got, grads = forced_call("xla", layer, x, training=True)
+    expected = reference_run("simple_rnn", x, layer.get_weights(), activation=activation, bias=False,
+                             return_seq=True, dynamic=True)
+    assert_close(got[0], expected, what="outputs")
+    _, general_grads = forced_call("general", layer, x, training=True)
+    assert len(grads) == 2  # x and Matrix
+    for g, e in zip(grads, general_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
