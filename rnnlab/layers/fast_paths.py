@@ -50,6 +50,9 @@ differentiate its ``tf.while_loop`` across the XLA boundary ("TensorList crossin
 unrolled into the graph its first call compiled for 131 s. A whole model compiled with
 ``model.compile(jit_compile=True)`` still works with every layer.
 
+Inside a function XLA compiles (``model.compile(jit_compile=True)``) the fused kernel cannot run (XLA has no
+BlockLSTM kernel): such a call takes the next choice (``in_xla_context``).
+
 On a GPU the general path is kept: no GPU was lent to measure the paths there (issue 13, item 5).
 ``force_path(name)`` makes every call in its block take ``name`` where that path can run the call (tests use
 it); a call that needs the general loop (recording, interventions) takes it whatever is forced.
@@ -111,6 +114,7 @@ class CallFacts:
     time_steps: int | None = None  # T, None where unknown when the call is traced
     training: bool = False  # a training call: gradients follow, so a compiled path pays back its compile time
     named_activations: bool = True  # activations from rnnlab's registry (XLA compiles those; a callable may not)
+    in_xla: bool = False  # traced inside an XLA-compiled function (model.compile(jit_compile=True)): no BlockLSTM
 
     @property
     def multiply_adds(self) -> int | None:
@@ -143,7 +147,20 @@ def call_facts(cell: RecurrentCell, x, *, observed: bool, training=False) -> Cal
         training=bool(training),
         named_activations=all(activations.name_of(getattr(cell, attribute)) is not None
                               for attribute in ("activation", "inner_activation") if hasattr(cell, attribute)),
+        in_xla=in_xla_context(),
     )
+
+
+def in_xla_context() -> bool:
+    """Whether the call is being traced into an XLA-compiled function (``tf.function(jit_compile=True)``, as
+    ``model.compile(jit_compile=True)`` makes): XLA has no kernel for BlockLSTM. TensorFlow says so only through
+    a private helper; without it, False."""
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - a TensorFlow without the helper
+        return False
+    return not tf.executing_eagerly() and bool(
+        control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
 
 
 def can_run(path: str, facts: CallFacts) -> bool:
@@ -155,7 +172,8 @@ def can_run(path: str, facts: CallFacts) -> bool:
     if path == "xla":
         return (bool(facts.time_steps) and facts.kind in ("simple_rnn", "lstm", "gru") and facts.named_activations
                 and facts.dtype in ("float32", "float64"))
-    return path == "block_lstm" and facts.fused_lstm_activations and facts.dtype == "float32"
+    return (path == "block_lstm" and facts.fused_lstm_activations and facts.dtype == "float32"
+            and not facts.in_xla)
 
 
 def choose_path(facts: CallFacts) -> str:
