@@ -57,9 +57,10 @@ def test_classroom_lstm_takes_the_fused_kernel_other_cells_the_compiled_loop_whe
 
 
 @pytest.mark.parametrize("fact", [{"time_steps": None}, {"time_steps": 0}, {"named_activations": False},
-                                  {"dtype": "float16"}])
+                                  {"dtype": "float16"}, {"own_cell": False}])
 def test_the_compiled_loop_needs_known_steps_and_named_activations(fact):
-    """XLA compiles per shape (unknown T: a compile per length) and only ops it knows (a callable may not be)."""
+    """XLA compiles per shape (unknown T: a compile per length) and only ops it knows (a callable may not be); the
+    compiled loop rebuilds the cell from its class and activations, which a subclass may not allow."""
     facts = dataclasses.replace(CLASSROOM_GRU, **fact)
     assert not fast_paths.can_run("xla", facts)
     assert choose_path(facts) == "general"
@@ -76,6 +77,21 @@ def test_mid_size_lstm_takes_the_fused_kernel_and_mid_size_gru_the_compiled_loop
     wide = dict(input_dim=32, units=128)
     assert choose_path(dataclasses.replace(CLASSROOM, **wide)) == "general"
     assert choose_path(dataclasses.replace(CLASSROOM_GRU, **wide)) == "general"
+
+
+def test_a_cell_subclass_keeps_the_general_loop():
+    class Scaled(rnnlab.GRUCell):
+        def __init__(self, num_units, scale, **kwargs):
+            super().__init__(num_units, **kwargs)
+            self.scale = scale
+
+    layer = rnnlab.GRU(4, cell=Scaled(4, 0.5))
+    x = tf.constant(padded_batch())
+    layer(x)
+    assert not fast_paths.call_facts(layer.cell, x, observed=False, training=True).own_cell
+    assert fast_paths.call_facts(rnnlab.GRU(4).cell, x, observed=False, training=True).own_cell
+    layer(x, training=True)
+    assert layer.last_path == "general"
 
 
 def test_standard_size_keeps_the_general_loop():

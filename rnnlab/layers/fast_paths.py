@@ -68,7 +68,7 @@ import tensorflow as tf
 
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import activations
-from rnnlab.layers.cells import RecurrentCell, _gpu_visible
+from rnnlab.layers.cells import CELL_CLASSES, RecurrentCell, _gpu_visible
 from rnnlab.layers.compiled_loop import xla_unroll
 from rnnlab.layers.loop import Unrolled, unroll
 
@@ -115,6 +115,7 @@ class CallFacts:
     training: bool = False  # a training call: gradients follow, so a compiled path pays back its compile time
     named_activations: bool = True  # activations from rnnlab's registry (XLA compiles those; a callable may not)
     in_xla: bool = False  # traced inside an XLA-compiled function (model.compile(jit_compile=True)): no BlockLSTM
+    own_cell: bool = True  # one of rnnlab's three cell classes, not a subclass (the compiled loop rebuilds it)
 
     @property
     def multiply_adds(self) -> int | None:
@@ -148,6 +149,7 @@ def call_facts(cell: RecurrentCell, x, *, observed: bool, training=False) -> Cal
         named_activations=all(activations.name_of(getattr(cell, attribute)) is not None
                               for attribute in ("activation", "inner_activation") if hasattr(cell, attribute)),
         in_xla=in_xla_context(),
+        own_cell=type(cell) in CELL_CLASSES.values(),
     )
 
 
@@ -170,7 +172,7 @@ def can_run(path: str, facts: CallFacts) -> bool:
     if facts.observed:
         return False
     if path == "xla":
-        return (bool(facts.time_steps) and facts.kind in ("simple_rnn", "lstm", "gru") and facts.named_activations
+        return (bool(facts.time_steps) and facts.own_cell and facts.named_activations
                 and facts.dtype in ("float32", "float64"))
     return (path == "block_lstm" and facts.fused_lstm_activations and facts.dtype == "float32"
             and not facts.in_xla)
