@@ -1,4 +1,8 @@
-"""The time loop (the only one in rnnlab) and the observers that watch it.
+"""The general time loop and the observers that watch it.
+
+The fast paths (``fast_paths.py``) give the same results without it where nothing watches: TensorFlow's fused
+LSTM kernel, and ``compiled_loop.py``, whose XLA-compiled forward loop repeats this one's stepping and masking
+(XLA cannot differentiate this loop, so that one carries its own backward pass).
 
 How a layer computes, in order:
 
@@ -53,7 +57,7 @@ def unroll(
     record=False,
     edit_at=None,
 ):
-    """[B, T, D], state tuple of [B, n] -> Unrolled. The one time loop of rnnlab.
+    """[B, T, D], state tuple of [B, n] -> Unrolled. The general time loop of rnnlab.
 
     lengths: [B] int or None. Steps t >= length[b] leave sample b's state unchanged and output exactly 0.
     keep_outputs=False skips collecting the output sequence when only the final state is needed (the last
