@@ -1,5 +1,5 @@
-"""TFLearn's recurrent layers on Keras 3: cells (one step, returning their gates), the general time loop (and its fast paths) and its
-observers, the layer classes, the functional API, and weights in and out (checkpoints, Keras)."""
+"""TFLearn's recurrent layers on Keras 3: cells (one step, returning their gates), the general time loop, its fast
+paths and its observers, the layer classes, the functional API, and weights in and out (checkpoints, Keras)."""
 
 import rnnlab._tensorflow  # noqa: F401  (first: TensorFlow without its start-up chatter)
 from rnnlab.layers.bidirectional import BiRNN
