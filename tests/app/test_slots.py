@@ -29,7 +29,9 @@ def test_slots_serve_first_come_first_served_and_a_stopped_waiter_leaves_the_lin
 
 def test_a_second_training_waits_for_the_slot_and_then_runs():
     line = slots.TrainingSlots(capacity=1)
-    first = jobs.TrainingJob(tiny_spec(epochs=30), None, label="first", slots=line).start()
+    # far more epochs than the test lasts (it stops the job): 30 epochs used to take over a second, and ended
+    # within the test's first second once the layers' fast paths came in
+    first = jobs.TrainingJob(tiny_spec(epochs=5000), None, label="first", slots=line).start()
     time.sleep(0.5)
     second = jobs.TrainingJob(tiny_spec(seed=4), None, label="second", slots=line).start()
     time.sleep(0.5)
