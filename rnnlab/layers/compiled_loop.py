@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from rnnlab.layers import activations
 from rnnlab.layers.cells import _no_edit
-from rnnlab.layers.loop import Unrolled
+from rnnlab.layers.loop import Unrolled, batch_major
 
 
 def xla_unroll(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True, record_states=False) -> Unrolled:
@@ -39,16 +39,12 @@ def xla_unroll(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True
     x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
     carried = carried_states(cell, x_tm, tuple(initial_state), lengths)  # tuple of [T, B, n]
     final_state = tuple(seq[-1] for seq in carried)
-    valid = None if lengths is None else tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None]  # [B, T, 1]
-
-    def batch_major(seq):  # [T, B, n] -> [B, T, n], 0 past each length
-        seq = tf.transpose(seq, [1, 0, 2])
-        return seq if valid is None else tf.where(valid, seq, tf.zeros_like(seq))
-
-    outputs = batch_major(carried[-1]) if keep_outputs or record_states else None  # h is every cell's output
+    # h is every cell's output; 0 past each length
+    outputs = batch_major(carried[-1], lengths) if keep_outputs or record_states else None
     records = None
     if record_states:
-        records = {name: outputs if name == "h" else batch_major(seq) for name, seq in zip(cell.state_names, carried)}
+        records = {name: outputs if name == "h" else batch_major(seq, lengths)
+                   for name, seq in zip(cell.state_names, carried)}
     return Unrolled(outputs=outputs if keep_outputs else None, final_state=final_state, records=records,
                     initial_state=tuple(initial_state))
 

@@ -70,7 +70,7 @@ from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import activations
 from rnnlab.layers.cells import CELL_CLASSES, RecurrentCell, _gpu_visible
 from rnnlab.layers.compiled_loop import xla_unroll
-from rnnlab.layers.loop import Unrolled, unroll
+from rnnlab.layers.loop import Unrolled, batch_major, unroll
 
 PATHS = ("general", "block_lstm", "xla")
 
@@ -118,12 +118,10 @@ class CallFacts:
     own_cell: bool = True  # one of rnnlab's three cell classes, not a subclass (the compiled loop rebuilds it)
 
     @property
-    def multiply_adds(self) -> int | None:
-        """Multiply-adds of one step's matmuls: batch * (D + n) * k n, or None when the batch is unknown."""
-        if self.batch is None:
-            return None
-        blocks = {"lstm": 4, "gru": 3}.get(self.kind, 1)
-        return self.batch * (self.input_dim + self.units) * blocks * self.units
+    def multiply_adds(self) -> int:
+        """Multiply-adds of one step's matmuls: batch * (D + n) * k n (k: the cell's blocks; an unknown batch
+        counts as 32, Keras's default batch)."""
+        return (self.batch or 32) * (self.input_dim + self.units) * CELL_CLASSES[self.kind].blocks * self.units
 
 
 def call_facts(cell: RecurrentCell, x, *, observed: bool, training=False) -> CallFacts:
@@ -185,11 +183,10 @@ def choose_path(facts: CallFacts) -> str:
         return forced if can_run(forced, facts) else "general"
     if facts.gpu:
         return "general"
-    blocks = {"lstm": 4, "gru": 3}.get(facts.kind, 1)
-    size = facts.multiply_adds or 32 * (facts.input_dim + facts.units) * blocks * facts.units  # unknown batch: 32
-    if can_run("block_lstm", facts) and size <= BLOCK_LSTM_MAX_MULTIPLY_ADDS:
+    if can_run("block_lstm", facts) and facts.multiply_adds <= BLOCK_LSTM_MAX_MULTIPLY_ADDS:
         return "block_lstm"
-    if facts.training and facts.kind != "lstm" and can_run("xla", facts) and size <= XLA_MAX_MULTIPLY_ADDS:
+    if (facts.training and facts.kind != "lstm" and can_run("xla", facts)
+            and facts.multiply_adds <= XLA_MAX_MULTIPLY_ADDS):
         return "xla"
     return "general"
 
@@ -233,14 +230,8 @@ def block_lstm(cell, x, initial_state: tuple, *, lengths=None, keep_outputs=True
         wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=bias, forget_bias=cell.forget_bias,
         cell_clip=-1.0, use_peephole=False,
     )  # c_seq, h_seq: [T, B, n]
-    valid = None if lengths is None else tf.sequence_mask(lengths, tf.shape(x)[1])[:, :, None]  # [B, T, 1]
-
-    def batch_major(seq):  # [T, B, n] -> [B, T, n], 0 past each length
-        seq = tf.transpose(seq, [1, 0, 2])
-        return seq if valid is None else tf.where(valid, seq, tf.zeros_like(seq))
-
-    outputs = batch_major(h_seq) if keep_outputs or record_states else None  # [B, T, n]
-    records = {"c": batch_major(c_seq), "h": outputs} if record_states else None
+    outputs = batch_major(h_seq, lengths) if keep_outputs or record_states else None  # [B, T, n]
+    records = {"c": batch_major(c_seq, lengths), "h": outputs} if record_states else None
     outputs = outputs if keep_outputs else None
     if lengths is None:
         return Unrolled(outputs=outputs, final_state=(c_seq[-1], h_seq[-1]), records=records, initial_state=(c0, h0))

@@ -47,6 +47,16 @@ class Unrolled:
     initial_state: tuple | None = None
 
 
+def batch_major(seq, lengths=None):
+    """[T, B, n] -> [B, T, n]; with lengths ([B] int), 0 at the steps past each sample's length (the fast paths'
+    state sequences carry the last state on there, the general loop's records are 0)."""
+    seq = tf.transpose(seq, [1, 0, 2])
+    if lengths is None:
+        return seq
+    valid = tf.sequence_mask(lengths, tf.shape(seq)[1])[:, :, None]  # [B, T, 1]
+    return tf.where(valid, seq, tf.zeros_like(seq))
+
+
 def unroll(
     cell: RecurrentCell,
     x,
@@ -96,9 +106,6 @@ def unroll(
         parallel_iterations=32,
         swap_memory=True,
     )
-
-    def batch_major(v):
-        return tf.transpose(v, [1, 0, 2])  # [T, B, n] -> [B, T, n]
 
     return Unrolled(
         outputs=batch_major(out_tas[0].stack()) if keep_outputs else None,

@@ -212,8 +212,8 @@ _COMPILED_PER_MODEL = 8
 
 def _recorded_forward(model, targets, interventions, with_gradients, path="auto"):
     """-> forward(x [B, T, D], seq_len [B] or None, perturbations) -> (output, records), where records maps
-    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [B, T, n], 'batched': bool scalar}
-    (tensors). path: 'auto', 'batched' or 'sequential', how the gates are recorded (see :func:`probe`).
+    a trace name to {'x': [B, T, D], 'lengths': [B], 'quantities': name -> [T, B, n] (time-major),
+    'batched': bool scalar} (tensors). path: 'auto', 'batched' or 'sequential', how the gates are recorded (see :func:`probe`).
 
     Compiled and cached per model while every layer is built; eager otherwise (a first call builds them).
     """
