@@ -319,7 +319,7 @@ def test_compiled_loop_on_an_ill_conditioned_trajectory(monkeypatch):
 
 @pytest.mark.parametrize("activation", ["softmax", "relu"])
 def test_simple_rnn_compiled_loop_without_bias_matches_reference_and_general_gradients(activation):
-    """The SimpleRNN's own compiled pair: no bias (no bias gradient to return), a row-wise activation (its
+    """The SimpleRNN's own compiled backward: no bias (no bias gradient to return), a row-wise activation (its
     vector-Jacobian product is not elementwise) and an unbounded one, dynamic mode."""
     x = padded_batch()
     layer = built_layer("simple_rnn", 7, activation=activation, bias=False, return_seq=True, dynamic=True)

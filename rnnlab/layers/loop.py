@@ -1,8 +1,8 @@
-"""The general time loop and the observers that watch it.
+"""The time loop and the observers that watch it.
 
-The fast paths (``fast_paths.py``) give the same results without it where nothing watches: TensorFlow's fused
-LSTM kernel, and ``compiled_loop.py``, whose XLA-compiled forward loop repeats this one's stepping and masking
-(XLA cannot differentiate this loop, so that one carries its own backward pass).
+The fast paths (``fast_paths.py``) give the same results where nothing watches: TensorFlow's fused LSTM kernel,
+and ``compiled_loop.py``, which runs this loop compiled by XLA with a backward pass of its own (TensorFlow cannot
+differentiate a while loop across the XLA boundary).
 
 How a layer computes, in order:
 
@@ -66,8 +66,9 @@ def unroll(
     keep_outputs=True,
     record=False,
     edit_at=None,
+    weights=None,
 ):
-    """[B, T, D], state tuple of [B, n] -> Unrolled. The general time loop of rnnlab.
+    """[B, T, D], state tuple of [B, n] -> Unrolled. The time loop of rnnlab, the only one.
 
     lengths: [B] int or None. Steps t >= length[b] leave sample b's state unchanged and output exactly 0.
     keep_outputs=False skips collecting the output sequence when only the final state is needed (the last
@@ -75,11 +76,13 @@ def unroll(
     record: also collect every gate and state of every step (``cell.record_names``); ``"states"``: only the
     states (``cell.state_names``, what a probe that recomputes the gates batched needs).
     edit_at(t) returns the ``edit(name, value)`` function for step t (interventions, probes).
+    weights: the cell's ``step_weights`` as tensors (the compiled loop passes them in); default: the cell's own.
     """
     names = cell.record_names if record is True else cell.state_names if record == "states" else ()
     x_tm = tf.transpose(x, [1, 0, 2])  # [T, B, D]
-    weights = cell.step_weights(batch_size=x_tm.shape[1])  # sliced once per call, not once per step
-    time_steps = tf.shape(x_tm)[0]
+    if weights is None:
+        weights = cell.step_weights(batch_size=x_tm.shape[1])  # sliced once per call, not once per step
+    time_steps = x_tm.shape[0] if x_tm.shape[0] is not None else tf.shape(x_tm)[0]  # static where known
     x_ta = tf.TensorArray(x_tm.dtype, size=time_steps).unstack(x_tm)
 
     def body(t, state, out_tas, record_tas):
