@@ -199,6 +199,30 @@ def _padding_warnings(x: np.ndarray, lengths: np.ndarray, ids, lines: np.ndarray
     return messages
 
 
+def _padded_series(series: list[np.ndarray], line_numbers: list[int], name: str):
+    """N series [T_b, D] in file order, each one's line number in the file -> (x [N, T, D] float32, zero past each
+    length; lengths [N] int64; padding warnings (not emitted yet)): the shared tail of the .ts and .tsv loaders.
+    DataError when the whole is too large (``_check_size``). Sequences are named "0".."N-1" in the warnings."""
+    lengths = np.array([len(s) for s in series], np.int64)
+    n, t, d = len(series), int(lengths.max()), series[0].shape[1]
+    _check_size(n, t, d, name)
+    x = np.zeros((n, t, d), np.float32)
+    for b, values in enumerate(series):
+        x[b, : len(values)] = values
+    ids = np.array([str(b) for b in range(n)], dtype=object)
+    step_lines = np.repeat(np.array(line_numbers, np.int64)[:, None], t, axis=1)  # [N, T]: each step's line
+    return x, lengths, _padding_warnings(x, lengths, ids, step_lines)
+
+
+#: characters of a bad value or line quoted in a message
+_SHOWN = 60
+
+
+def _show_text(text: str) -> str:
+    """Text quoted for a message, shortened to about _SHOWN characters."""
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
+
+
 def _emit(messages: list[str], name: str) -> None:
     if messages:
         _warnings.warn(f"{name}: " + "\n".join(messages), DataWarning, stacklevel=3)

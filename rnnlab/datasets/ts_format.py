@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlab.datasets.checks import _check_size, _emit, _floats, _padding_warnings, _read_text, _source_name
+from rnnlab.datasets.checks import _emit, _floats, _padded_series, _read_text, _show_text, _source_name
 from rnnlab.datasets.dataset import (
     MAX_CLASSES,
     MAX_FEATURES,
@@ -48,7 +48,6 @@ _TAGS = {
 _ALIASES = {"dimension": "dimensions"}
 _BOOLEANS = ("timestamps", "missing", "univariate", "equallength", "targetlabel")
 _COUNTS = ("dimensions", "serieslength")
-_SHOWN = 60  # characters of a bad value or line quoted in a message
 
 
 def load_ts(path_or_buffer) -> SequenceDataset:
@@ -65,19 +64,11 @@ def load_ts(path_or_buffer) -> SequenceDataset:
     lines = _read_text(path_or_buffer, name).splitlines()
     header, start = _parse_header(lines, name)
     cases, labels, case_lines = _parse_cases(lines, start, header, name)
-    lengths = np.array([len(c) for c in cases], np.int64)
-    n, t, d = len(cases), int(lengths.max()), cases[0].shape[1]
-    _check_size(n, t, d, name)
-    x = np.zeros((n, t, d), np.float32)
-    for b, case in enumerate(cases):
-        x[b, : len(case)] = case
+    x, lengths, messages = _padded_series(cases, case_lines, name)
     if header.classes is not None:
         y, n_classes, task = np.array(labels, np.int64), len(header.classes), "classification"
     else:
         y, n_classes, task = np.array(labels, np.float32)[:, None], None, "regression"
-    ids = np.array([str(b) for b in range(n)], dtype=object)
-    step_lines = np.repeat(np.array(case_lines, np.int64)[:, None], t, axis=1)  # [N, T]: each step's line
-    messages = _padding_warnings(x, lengths, ids, step_lines)
     _emit(messages, name)
     return SequenceDataset(
         name=name,
@@ -86,7 +77,7 @@ def load_ts(path_or_buffer) -> SequenceDataset:
         lengths=lengths,
         task=task,
         n_classes=n_classes,
-        feature_names=tuple(f"dim_{c}" for c in range(d)),
+        feature_names=tuple(f"dim_{c}" for c in range(x.shape[2])),
         warnings=tuple(messages),
         class_names=header.classes or (),
     )
@@ -121,7 +112,7 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
             continue
         if not line.startswith("@"):
             raise DataError(
-                f"{name}: line {number}: {_show(line)} comes before @data; expected header lines '@tag value' "
+                f"{name}: line {number}: {_show_text(line)} comes before @data; expected header lines '@tag value' "
                 "(such as '@classLabel true a b') ended by a line '@data', then one case per line."
             )
         words = line[1:].split()
@@ -129,7 +120,7 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
         tag = _ALIASES.get(tag, tag)
         if tag not in _TAGS:
             raise DataError(
-                f"{name}: line {number}: unknown header tag {_show(line.split()[0])}; expected one of "
+                f"{name}: line {number}: unknown header tag {_show_text(line.split()[0])}; expected one of "
                 f"{', '.join(_TAGS.values())}."
             )
         if tag in header.lines:
@@ -142,7 +133,7 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
             if len(words) > 1:
                 raise DataError(
                     f"{name}: line {number}, @data: expected nothing after @data (the cases start on the next "
-                    f"line); received {_show(' '.join(words[1:]))}."
+                    f"line); received {_show_text(' '.join(words[1:]))}."
                 )
             _check_header(header, name)
             return header, index + 1
@@ -159,26 +150,26 @@ def _tag_value(tag: str, words: list[str], where: str):
     flag = words[0].lower() if words else ""
     if tag in _BOOLEANS or tag == "classlabel":
         if flag not in ("true", "false"):
-            raise DataError(f"{where}: expected true or false; received {_show(' '.join(words)) if words else 'nothing'}.")
+            raise DataError(f"{where}: expected true or false; received {_show_text(' '.join(words)) if words else 'nothing'}.")
         if tag != "classlabel":
             if len(words) > 1:
-                raise DataError(f"{where}: expected only true or false; received {_show(' '.join(words))}.")
+                raise DataError(f"{where}: expected only true or false; received {_show_text(' '.join(words))}.")
             return flag == "true"
         names = tuple(words[1:])
         if flag == "false":
             if names:
-                raise DataError(f"{where}: 'false' takes no class names; received {_show(' '.join(names))}.")
+                raise DataError(f"{where}: 'false' takes no class names; received {_show_text(' '.join(names))}.")
             return ()
         if not names:
             raise DataError(f"{where}: 'true' must be followed by the class names, e.g. '@classLabel true a b c'.")
         repeated = [c for c in dict.fromkeys(names) if names.count(c) > 1]
         if repeated:
-            raise DataError(f"{where}: class name {_show(repeated[0])} is listed twice; each class once.")
+            raise DataError(f"{where}: class name {_show_text(repeated[0])} is listed twice; each class once.")
         if len(names) > MAX_CLASSES:
             raise DataError(f"{where}: {len(names)} classes is too many; at most MAX_CLASSES={MAX_CLASSES}.")
         return names
     if len(words) != 1 or not words[0].isdigit() or int(words[0]) < 1:
-        received = _show(" ".join(words)) if words else "nothing"
+        received = _show_text(" ".join(words)) if words else "nothing"
         raise DataError(f"{where}: expected one whole number of at least 1; received {received}.")
     return int(words[0])
 
@@ -232,7 +223,7 @@ def _parse_cases(lines: list[str], start: int, header: _Header, name: str):
             continue
         at = f"{name}: line {number}"
         if line.startswith("@"):
-            raise DataError(f"{at}: header tag {_show(line.split()[0])} after @data (line {header.lines['data']}); "
+            raise DataError(f"{at}: header tag {_show_text(line.split()[0])} after @data (line {header.lines['data']}); "
                             "every tag belongs before @data.")
         if len(cases) == MAX_SEQUENCES:
             raise DataError(f"{at}: more than {MAX_SEQUENCES} cases is too many; at most MAX_SEQUENCES={MAX_SEQUENCES}.")
@@ -240,7 +231,7 @@ def _parse_cases(lines: list[str], start: int, header: _Header, name: str):
         if not fields:
             raise DataError(
                 f"{at}: no ':' before the label, so no channels; expected 'values:values:...:label' "
-                f"(channels separated by ':', values by ',', the label last); received {_show(line)}."
+                f"(channels separated by ':', values by ',', the label last); received {_show_text(line)}."
             )
         if channels_expected is None:
             channels_expected, where_d = len(fields), f"line {number}"
@@ -290,15 +281,15 @@ def _case_values(fields: list[str], at: str) -> np.ndarray:
                     f"{at}, channel {c}, step {bad}: empty value (two ',' or ':' in a row, or a ',' at the end); "
                     f"{_FILL}"
                 )
-            raise DataError(f"{at}, channel {c}, step {bad}: value {_show(part)} is not a number.")
+            raise DataError(f"{at}, channel {c}, step {bad}: value {_show_text(part)} is not a number.")
         with np.errstate(over="ignore"):
             wrong = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
         if wrong.size:
             s = int(wrong[0])
             if np.isnan(values[s]):
-                raise DataError(f"{at}, channel {c}, step {s}: missing value {_show(parts[s].strip())}; {_FILL}")
+                raise DataError(f"{at}, channel {c}, step {s}: missing value {_show_text(parts[s].strip())}; {_FILL}")
             what = "infinite" if np.isinf(values[s]) else "too large for float32 (max ~3.4e38)"
-            raise DataError(f"{at}, channel {c}, step {s}: value {_show(parts[s].strip())} is {what}; "
+            raise DataError(f"{at}, channel {c}, step {s}: value {_show_text(parts[s].strip())} is {what}; "
                             "every value must be a finite number.")
         if channels and len(values) != len(channels[0]):
             raise DataError(
@@ -319,7 +310,7 @@ def _label(label: str, classes: dict[str, int], header: _Header, at: str):
             listed = list(classes)
             shown = listed if len(listed) <= 20 else [*listed[:20], "..."]
             raise DataError(
-                f"{at}, the label: {_show(label)} is not one of the classes {header.at('classlabel')} lists: "
+                f"{at}, the label: {_show_text(label)} is not one of the classes {header.at('classlabel')} lists: "
                 f"{shown}."
             )
         return classes[label]
@@ -328,12 +319,9 @@ def _label(label: str, classes: dict[str, int], header: _Header, at: str):
         finite = bool(np.isfinite(value.astype(np.float32))[0])
     if bad >= 0 or not finite:
         raise DataError(
-            f"{at}, the label: {_show(label)} is not a finite float32 number; {header.at('targetlabel')} is true, so each "
+            f"{at}, the label: {_show_text(label)} is not a finite float32 number; {header.at('targetlabel')} is true, so each "
             "case ends with a numeric target."
         )
     return float(value[0])
 
 
-def _show(text: str) -> str:
-    """Text quoted for a message, shortened to about _SHOWN characters."""
-    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")

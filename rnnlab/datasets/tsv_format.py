@@ -17,19 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 from rnnlab.datasets.checks import (
-    _check_size,
     _emit,
     _encode_classes,
     _floats,
     _is_class_like,
-    _padding_warnings,
+    _padded_series,
     _read_text,
+    _show_text,
     _source_name,
 )
 from rnnlab.datasets.dataset import MAX_SEQUENCES, MAX_TIME_STEPS, DataError, SequenceDataset
 
 _TASKS = (None, "classification", "regression")
-_SHOWN = 60  # characters of a bad value quoted in a message
 
 
 def load_tsv(path_or_buffer, task: str | None = "classification", delimiter: str = "\t") -> SequenceDataset:
@@ -68,16 +67,8 @@ def load_tsv(path_or_buffer, task: str | None = "classification", delimiter: str
         numbers.append(index + 1)
     if not series:
         raise DataError(f"{name}: the file is empty; expected one series per line (label, then values).")
-    lengths = np.array([len(s) for s in series], np.int64)
-    n, t = len(series), int(lengths.max())
-    _check_size(n, t, 1, name)
-    x = np.zeros((n, t, 1), np.float32)
-    for b, values in enumerate(series):
-        x[b, : len(values), 0] = values
+    x, lengths, messages = _padded_series([values[:, None] for values in series], numbers, name)
     task, y, n_classes, class_names = _labels(labels, numbers, task, name)
-    ids = np.array([str(b) for b in range(n)], dtype=object)
-    step_lines = np.repeat(np.array(numbers, np.int64)[:, None], t, axis=1)  # [N, T]: each step's line
-    messages = _padding_warnings(x, lengths, ids, step_lines)
     _emit(messages, name)
     return SequenceDataset(
         name=name,
@@ -97,7 +88,7 @@ def _series(parts: list[str], at: str) -> np.ndarray:
     parts = [p if p else "nan" for p in parts]
     values, bad = _floats(parts)
     if bad >= 0:
-        raise DataError(f"{at}, field {bad + 2} (step {bad}): value {_show(parts[bad])} is not a number.")
+        raise DataError(f"{at}, field {bad + 2} (step {bad}): value {_show_text(parts[bad])} is not a number.")
     real = np.flatnonzero(~np.isnan(values))
     if not real.size:
         raise DataError(f"{at}: no values (every value is NaN or empty); expected the label, then the series.")
@@ -106,7 +97,7 @@ def _series(parts: list[str], at: str) -> np.ndarray:
     if gap.size:
         s = int(gap[0])
         raise DataError(
-            f"{at}, field {s + 2} (step {s}): missing value {_show(parts[s])} before the end of the series; only "
+            f"{at}, field {s + 2} (step {s}): missing value {_show_text(parts[s])} before the end of the series; only "
             "a NaN tail (UCR's padding of shorter series) is padding. Fill the gaps (e.g. interpolate) first."
         )
     if length > MAX_TIME_STEPS:
@@ -117,7 +108,7 @@ def _series(parts: list[str], at: str) -> np.ndarray:
     if wrong.size:
         s = int(wrong[0])
         what = "infinite" if np.isinf(values[s]) else "too large for float32 (max ~3.4e38)"
-        raise DataError(f"{at}, field {s + 2} (step {s}): value {_show(parts[s])} is {what}; values must be finite.")
+        raise DataError(f"{at}, field {s + 2} (step {s}): value {_show_text(parts[s])} is {what}; values must be finite.")
     return values.astype(np.float32)
 
 
@@ -127,31 +118,31 @@ def _labels(labels: list[str], numbers: list[int], task, name: str):
     where = lambda i: f"{name}: line {numbers[i[0]]}, field 1 (the label)"  # noqa: E731
     missing = [i for i, v in enumerate(labels) if not v or (bad < 0 and np.isnan(values[i]))]
     if missing:
-        raise DataError(f"{where((missing[0],))}: missing label {_show(labels[missing[0]])}; every series needs one.")
+        raise DataError(f"{where((missing[0],))}: missing label {_show_text(labels[missing[0]])}; every series needs one.")
     numeric = bad < 0
     if numeric:
         infinite = np.flatnonzero(~np.isfinite(values))
         if infinite.size:
-            raise DataError(f"{where((int(infinite[0]),))}: label {_show(labels[infinite[0]])} is infinite.")
+            raise DataError(f"{where((int(infinite[0]),))}: label {_show_text(labels[infinite[0]])} is infinite.")
     if task is None:
         task = "classification" if not numeric or _is_class_like(values) else "regression"
     if task == "regression":
         if not numeric:
             raise DataError(
-                f"{where((bad,))}: label {_show(labels[bad])} is not a number; task='regression' needs numeric labels."
+                f"{where((bad,))}: label {_show_text(labels[bad])} is not a number; task='regression' needs numeric labels."
             )
         with np.errstate(over="ignore"):
             y = values.astype(np.float32)[:, None]
         if not np.isfinite(y).all():
             i = int(np.flatnonzero(~np.isfinite(y[:, 0]))[0])
-            raise DataError(f"{where((i,))}: label {_show(labels[i])} is too large for float32 (max ~3.4e38).")
+            raise DataError(f"{where((i,))}: label {_show_text(labels[i])} is too large for float32 (max ~3.4e38).")
         return task, y, None, ()
     if numeric:
         fraction = np.flatnonzero(np.mod(values, 1) != 0)
         if fraction.size:
             i = int(fraction[0])
             raise DataError(
-                f"{where((i,))}: label {_show(labels[i])} is not a whole number; class labels must be whole "
+                f"{where((i,))}: label {_show_text(labels[i])} is not a whole number; class labels must be whole "
                 "numbers or text. For numbers to predict, pass task='regression'."
             )
         codes, n_classes, class_names = _encode_classes(values, None, f"{name}: labels", where)
@@ -160,6 +151,3 @@ def _labels(labels: list[str], numbers: list[int], task, name: str):
     return task, codes, n_classes, class_names
 
 
-def _show(text: str) -> str:
-    """Text quoted for a message, shortened to about _SHOWN characters."""
-    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
