@@ -20,7 +20,7 @@ import tensorflow as tf  # noqa: E402
 
 import rnnlab  # noqa: E402
 from rnnlab.errors import RnnlabError  # noqa: E402
-from rnnlab.layers import fast_paths  # noqa: E402
+from rnnlab.layers import compiled_loop, fast_paths  # noqa: E402
 from rnnlab.layers.fast_paths import CallFacts, choose_path, force_path  # noqa: E402
 
 try:
@@ -77,6 +77,27 @@ def test_mid_size_lstm_takes_the_fused_kernel_and_mid_size_gru_the_compiled_loop
     wide = dict(input_dim=32, units=128)
     assert choose_path(dataclasses.replace(CLASSROOM, **wide)) == "general"
     assert choose_path(dataclasses.replace(CLASSROOM_GRU, **wide)) == "general"
+
+
+def test_the_compiled_loop_takes_a_bounded_number_of_shapes_then_the_general_loop(monkeypatch):
+    """Each new input shape costs an XLA compile: after MAX_SHAPES of them the automatic choice keeps the general
+    loop for new shapes (an eager loop whose every batch has another T), shapes compiled before stay compiled, and
+    a forced path still takes the compiled loop."""
+    monkeypatch.setattr(compiled_loop, "MAX_SHAPES", 2)
+    monkeypatch.setattr(compiled_loop, "_SHAPES", {})
+    assert choose_path(dataclasses.replace(CLASSROOM_GRU, xla_room=False)) == "general"
+    layer = rnnlab.GRU(N, return_seq=True)
+    paths = []
+    for steps in (5, 6, 7, 5, 6):
+        layer(tf.random.normal([3, steps, 2]), training=True)
+        paths.append(layer.last_path)
+    assert paths == ["xla", "xla", "general", "xla", "xla"]
+    other = rnnlab.GRU(N + 1, return_seq=True)  # another size: compiled functions of its own, room of its own
+    other(tf.random.normal([3, 7, 2]), training=True)
+    assert other.last_path == "xla"
+    with force_path("xla"):
+        layer(tf.random.normal([3, 8, 2]), training=True)
+    assert layer.last_path == "xla"
 
 
 def test_a_cell_subclass_keeps_the_general_loop():

@@ -49,6 +49,7 @@ def state_records(cell, x, state0: tuple, lengths) -> tuple:
     length; final state, a tuple of [B, n]), computed by the compiled loop and differentiable with respect to x,
     state0 and the cell's weights through the compiled backward pass."""
     forward, backward = _compiled_functions(cell)
+    _SHAPES.setdefault(_key(cell), set()).add(_shape_of(x))
     weights = cell.step_weights(batch_size=x.shape[0])
     flat_weights = [tf.identity(w) for w in tf.nest.flatten(weights) if w is not None]  # variables read as tensors
     n_states = len(state0)
@@ -86,13 +87,41 @@ def _with_nones(structure, flat):
 #: and XLA compiles once per process for each input shape: a second model of a lesson trains without compiling.
 _COMPILED: dict = {}
 
+#: How many input shapes (B, T, D, dtype as traced) the compiled functions of one key take before the automatic
+#: choice keeps the general loop for further ones (``fast_paths.choose_path``; a forced path ignores it): a training
+#: with a few shapes (the full and the last partial batch, a few length buckets) compiles each once, 0.3-1 s, but
+#: one whose every batch has another length T (an eager loop over raw sequences) would compile on every call.
+MAX_SHAPES = 8
+_SHAPES: dict = {}  # key -> the shapes seen
 
-def _compiled_functions(cell):
-    """cell -> (forward, backward), XLA-compiled tf.functions shared by the cells of its kind, size and activations."""
+
+def has_room_for(cell, x) -> bool:
+    """cell, input [B, T, D] -> whether the compiled loop of the cell's key has taken x's shape already or may take
+    one more (MAX_SHAPES)."""
+    seen = _SHAPES.get(_key(cell), ())
+    return _shape_of(x) in seen or len(seen) < MAX_SHAPES
+
+
+def _shape_of(x) -> tuple:
+    return (*tuple(x.shape), x.dtype.name)
+
+
+def _step_options(cell) -> dict:
+    """The cell's constructor arguments its step depends on: its activations."""
     options = {"activation": cell.activation}
     if hasattr(cell, "inner_activation"):
         options["inner_activation"] = cell.inner_activation
-    key = (type(cell), cell.num_units, *(activations.name_of(v) for v in options.values()))
+    return options
+
+
+def _key(cell) -> tuple:
+    """cell -> (cell class, units, activation names): the cells that share compiled functions."""
+    return (type(cell), cell.num_units, *(activations.name_of(v) for v in _step_options(cell).values()))
+
+
+def _compiled_functions(cell):
+    """cell -> (forward, backward), XLA-compiled tf.functions shared by the cells of its kind, size and activations."""
+    options, key = _step_options(cell), _key(cell)
     if key not in _COMPILED:
         step_cell = type(cell)(cell.num_units, **options)  # unbuilt: only its step (weights passed in) is used
         backward = _rnn_backward if cell.kind == "simple_rnn" else _backward

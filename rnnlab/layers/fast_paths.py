@@ -30,7 +30,9 @@ The choice (``choose_path``), on CPU: an LSTM whose step has at most BLOCK_LSTM_
 XLA_MAX_MULTIPLY_ADDS takes ``xla``; every other call takes ``general``. Inference calls of a GRU or SimpleRNN keep
 the general loop because XLA compiles once per input shape (0.3 s for a classroom GRU, shared by every cell of a
 kind), which a training run pays back within its first epoch but a probe or a ``predict`` of a few batches would
-not; so a training call and an inference call of the same small GRU can differ in the last float32 bits.
+not; so a training call and an inference call of the same small GRU can differ in the last float32 bits. For the
+same reason a kind's compiled loop takes at most ``compiled_loop.MAX_SHAPES`` (8) input shapes: further shapes keep
+the general loop (an eager training loop whose every batch has another length would otherwise compile each time).
 Measured with
 
     .venv/bin/python bench/bench_layers.py --optimizer sgd --paths general,block_lstm,xla
@@ -69,6 +71,7 @@ import tensorflow as tf
 from rnnlab.errors import RnnlabError, describe
 from rnnlab.layers import activations
 from rnnlab.layers.cells import CELL_CLASSES, RecurrentCell, _gpu_visible
+from rnnlab.layers import compiled_loop
 from rnnlab.layers.compiled_loop import xla_unroll
 from rnnlab.layers.loop import Unrolled, batch_major, unroll
 
@@ -116,6 +119,7 @@ class CallFacts:
     named_activations: bool = True  # activations from rnnlab's registry (XLA compiles those; a callable may not)
     in_xla: bool = False  # traced inside an XLA-compiled function (model.compile(jit_compile=True)): no BlockLSTM
     own_cell: bool = True  # one of rnnlab's three cell classes, not a subclass (the compiled loop rebuilds it)
+    xla_room: bool = True  # the compiled loop has this shape already, or room for one more (compiled_loop.MAX_SHAPES)
 
     @property
     def multiply_adds(self) -> int:
@@ -148,6 +152,7 @@ def call_facts(cell: RecurrentCell, x, *, observed: bool, training=False) -> Cal
                               for attribute in ("activation", "inner_activation") if hasattr(cell, attribute)),
         in_xla=in_xla_context(),
         own_cell=type(cell) in CELL_CLASSES.values(),
+        xla_room=type(cell) not in CELL_CLASSES.values() or compiled_loop.has_room_for(cell, x),
     )
 
 
@@ -185,7 +190,7 @@ def choose_path(facts: CallFacts) -> str:
         return "general"
     if can_run("block_lstm", facts) and facts.multiply_adds <= BLOCK_LSTM_MAX_MULTIPLY_ADDS:
         return "block_lstm"
-    if (facts.training and facts.kind != "lstm" and can_run("xla", facts)
+    if (facts.training and facts.kind != "lstm" and can_run("xla", facts) and facts.xla_room
             and facts.multiply_adds <= XLA_MAX_MULTIPLY_ADDS):
         return "xla"
     return "general"
