@@ -18,7 +18,9 @@ def keras_uploader(max_mb: int):
         "(`reset_after=False`), `SimpleRNN`, `Masking(0.0)`, `Dense`, ... or an rnnlab model. It is loaded in Keras's "
         "safe mode (a file holding code, such as a Lambda layer, is refused) and converted to rnnlab's layers, which "
         "show every gate. Its input [B, T, D] must fit the data above; its output, the data's task.")
-    return st.file_uploader("Your model (.keras)", key=KERAS_UPLOAD_KEY,
+    # max_upload_size: the widget says "Limit {max_mb}MB per file" (not the server's larger limit for data) and the
+    # browser refuses a larger file before sending it; the page's own size check stays as the backstop
+    return st.file_uploader("Your model (.keras)", key=KERAS_UPLOAD_KEY, max_upload_size=max_mb,
                             help="Any file type is accepted here so that the page can say what is wrong with "
                                  "another one.")
 
@@ -29,9 +31,10 @@ def checkpoint_uploader(max_mb: int):
         "TFLearn's `DNN.save('net.tfl')` writes `net.tfl.index`, `net.tfl.data-00000-of-00001` and `net.tfl.meta`: "
         "upload the first two together (the `.meta` graph may come along; it is not read). Their weights go into "
         "the stack built above, matched by name: rnnlab names layers as TFLearn scopes them (LSTM, LSTM_1, GRU, "
-        f"BiRNN, FullyConnected), so build the same layers in the same order. At most {max_mb} MB.")
+        f"BiRNN, FullyConnected), so build the same layers in the same order. At most {max_mb} MB in all.")
+    # the widget refuses a single file over the limit; the page checks the files' total
     return st.file_uploader("TFLearn checkpoint files (.index + .data-*)", accept_multiple_files=True,
-                            key=CHECKPOINT_UPLOAD_KEY) or []
+                            key=CHECKPOINT_UPLOAD_KEY, max_upload_size=max_mb) or []
 
 
 def show_imported(imported, rows: list[dict], report_rows: list[dict]) -> None:
