@@ -41,7 +41,6 @@ _MEMO = "rnnlab:memo"
 _RUNS_MADE = "rnnlab:runs_made"
 _PRESENT = "rnnlab:presentation"
 _FLASH = "rnnlab:flash"
-_FLASH_SHOWN = "rnnlab:flash_shown"
 _LESSON = "rnnlab:lesson"
 _SEEN_FILES = "rnnlab:seen_files"
 _VIEW = "rnnlab:view_params"
@@ -245,20 +244,10 @@ def flash(level: str, message: str) -> None:
 
 
 def pop_flashes() -> list[tuple[str, str]]:
-    """The queued messages, emptied (remembered as this run's shown messages, for rerun_keeping_messages)."""
+    """The queued messages, emptied."""
     messages = list(st.session_state.get(_FLASH, []))
     st.session_state[_FLASH] = []
-    st.session_state[_FLASH_SHOWN] = messages
     return messages
-
-
-def rerun_keeping_messages() -> None:
-    """st.rerun() for a rerun the user did not ask for (e.g. so that the sidebar, drawn before the page, shows
-    what the page just stored): the messages this run already showed are queued again, so the rerun shows them
-    too instead of wiping them. Widget values and uploads survive a rerun by themselves."""
-    shown = list(st.session_state.get(_FLASH_SHOWN, []))
-    st.session_state[_FLASH] = [*shown, *st.session_state.get(_FLASH, [])]
-    st.rerun()
 
 
 def first_time(file_id: str) -> bool:

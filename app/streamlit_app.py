@@ -67,13 +67,17 @@ if page is not LESSONS_PAGE or state.training_job() is not None or state.session
     run_store.open_linked_run()
     training.collect_finished_job()
 
+summary_slot = None
 with st.sidebar:
     with messages.guard("Sidebar"):
-        sidebar.sidebar()
+        summary_slot = sidebar.sidebar()
+summary_drawn = sidebar.summary_facts()
 
 sidebar.apply_view_settings()
 messages.show_messages()
 page.run()
+with messages.guard("Sidebar"):
+    sidebar.refresh_summary(summary_slot, summary_drawn)  # what the page changed (an upload, a layer, a training)
 # after the page, so the first page's script run does not share the interpreter with TensorFlow's import; then
 # compat.freeze_startup_objects() keeps TensorFlow's objects out of every later full garbage collection
 compat.start_tensorflow_import()

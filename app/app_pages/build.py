@@ -11,7 +11,6 @@ from app.ui import figures, layer_editor, messages, model_import
 
 PAGE = "build"
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
-UPLOAD_APPLIED = "build_upload_applied"  # the (file ids, loader options) of the upload stored last
 
 st.title("Build")
 st.caption("Choose the data, stack the layers. Every change is in the address bar at once: copy it to share.")
@@ -149,13 +148,6 @@ def own_data(spec):
             token = f"{experiment.UPLOAD_PREFIX}{label}"
             state.set_uploaded_dataset(train if test is None else (train, test), token)
             spec = spec.replace(dataset=token, dataset_options={})
-            if state.recall(UPLOAD_APPLIED) != key:
-                # newly stored (new files or new CSV options): the router drew the sidebar before this page ran, so
-                # it still names the previous data. Store the spec and run again, once: the rerun finds the same
-                # files (an uploader keeps them), the same widget values and this key, and goes on to the end.
-                state.remember(UPLOAD_APPLIED, key)
-                state.set_spec(spec)
-                state.rerun_keeping_messages()
     if state.uploaded_dataset() is None:
         st.info("Upload a file to use your own data; until then the experiment keeps its current data.")
     else:

@@ -34,8 +34,9 @@ def apply_view_settings() -> None:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
 
 
-def sidebar() -> None:
-    """The shared sidebar: presentation mode, the experiment in one line, training status, spec download."""
+def sidebar():
+    """The shared sidebar, drawn before the page: presentation mode, then the experiment summary in a slot of its
+    own -> the slot, for ``refresh_summary`` after the page."""
     on = st.toggle(
         "Presentation mode",
         value=state.presentation(),
@@ -43,6 +44,29 @@ def sidebar() -> None:
         help="Large type for a projector or a screen share. Kept in the link (present=1).",
     )
     state.set_presentation(on)
+    slot = st.empty()
+    with slot.container():
+        experiment_summary()
+    return slot
+
+
+def summary_facts() -> tuple:
+    """What the experiment summary names: the spec, whether a training runs, the inspected run."""
+    job, run = state.training_job(), state.current_run()
+    return (state.spec().to_json(), job is not None and not job.finished, run.run_id if run is not None else None)
+
+
+def refresh_summary(slot, drawn: tuple) -> None:
+    """After the page: draw the experiment summary again, in its slot, when the page changed what it names
+    (``drawn``: summary_facts() before the page), e.g. a new upload, an edited layer or a training started; the
+    sidebar then never names the previous experiment. A page that stopped early (st.stop) keeps the first one."""
+    if slot is not None and summary_facts() != drawn:
+        with slot.container():
+            experiment_summary(after_page=True)
+
+
+def experiment_summary(after_page: bool = False) -> None:
+    """The experiment in one line, training status, the inspected run, spec download."""
     spec = state.spec()
     st.caption("Experiment (every setting is in the address bar: copy it to share)")
     st.markdown(f"`{spec.describe()}`")
@@ -58,6 +82,6 @@ def sidebar() -> None:
         data=spec.to_json(),
         file_name=f"rnnlab-spec-{spec.short_hash()}.json",
         mime="application/json",
-        key="side_spec_json",
+        key="side_spec_json_after_page" if after_page else "side_spec_json",  # one widget key per draw
         icon=":material/download:",
     )

@@ -1,6 +1,7 @@
 """Build page uploads, as the user sees them at once: each uploader states its own size limit (a model 20 MB, data the
-server's 50 MB), and the shared sidebar (drawn by the router before the page) names newly uploaded data in the same
-script run the user triggered, the upload, widget values and queued messages kept."""
+server's 50 MB), and the shared sidebar (drawn by the router before the page, and again after it when the page
+changed the experiment) names newly uploaded data, or any other edit, in the same script run the user triggered, the
+upload, widget values and queued messages kept."""
 
 from pathlib import Path
 
@@ -57,19 +58,19 @@ def test_each_uploader_states_its_own_limit():
 def test_the_sidebar_names_an_uploaded_csv_right_after_the_upload():
     at = upload_mode(new_app(tiny_spec(), page="build"))
     assert sidebar_experiment(at) == "sine: lstm(4)"
-    # a widget value the rerun must keep: regression, where the 0 / 1 labels would be read as classes
+    # a widget value the upload must keep: regression, where the 0 / 1 labels would be read as classes
     at.selectbox(key="build_csv_task").set_value("regression").run()
     at.file_uploader(key="build_data_upload").set_value(("walks.csv", GOOD_CSV, "text/csv")).run()
     assert_clean(at)
     assert spec_of(at).dataset == "upload:walks.csv"
-    assert sidebar_experiment(at) == "upload:walks.csv: lstm(4)"  # was still "sine: lstm(4)" before the fix
+    assert sidebar_experiment(at) == "upload:walks.csv: lstm(4)"  # was still "sine: lstm(4)" until the next click
     assert at.selectbox(key="build_csv_task").value == "regression"
     assert [f.name for f in at.file_uploader(key="build_data_upload").value] == ["walks.csv"]
     assert at.session_state[UPLOAD_KEY].task == "regression"  # the kept widget value reached the loader
-    # the page ran to its end after the rerun: data preview, shapes and code are there
+    # the page ran to its end: data preview, shapes and code are there
     assert any("12 training sequences" in m.value or "10 training sequences" in m.value for m in at.markdown)
     assert "datasets.load_csv('walks.csv'" in at.code[0].value
-    # a later run changes nothing (no rerun loop, the upload stays applied)
+    # a later run changes nothing (the upload stays applied)
     at.run()
     assert_clean(at)
     assert sidebar_experiment(at) == "upload:walks.csv: lstm(4)"
@@ -90,7 +91,7 @@ def test_a_second_upload_is_named_at_once_too_and_messages_are_kept():
     at = upload_mode(new_app(tiny_spec(), page="build"))
     at.file_uploader(key="build_data_upload").set_value(("walks.csv", GOOD_CSV, "text/csv")).run()
     assert sidebar_experiment(at) == "upload:walks.csv: lstm(4)"
-    # a message queued for the next run (state.flash) is shown there, and the upload's rerun shows it again
+    # a message queued for the next run (state.flash) is shown there, once
     at.session_state[FLASH_KEY] = [("warning", "A message queued before the upload.")]
     at.file_uploader(key="build_data_upload").set_value(("other.csv", GOOD_CSV, "text/csv")).run()
     assert_clean(at)
@@ -105,7 +106,7 @@ def test_a_refused_upload_keeps_the_sidebar_and_the_error():
     at.file_uploader(key="build_data_upload").set_value(("broken.csv", b"sequence_id,t,a,label\n1,0,abc,0\n",
                                                          "text/csv")).run()
     assert not at.exception
-    assert any("broken.csv" in e.value for e in at.error)  # no rerun wiped it
+    assert any("broken.csv" in e.value for e in at.error)  # nothing wiped it
     assert sidebar_experiment(at) == "sine: lstm(4)"
 
 
@@ -126,3 +127,23 @@ def test_the_sidebar_names_an_imported_model_as_soon_as_it_is_opened(tmp_path):
     run = runs_of(at)[-1]
     assert f"Inspecting run {run.label}: lstm(3) > dense(2)" in [c.value for c in at.sidebar.caption]
     assert any(f"as run {run.label}" in s.value for s in at.success)
+
+
+# ------------------------------------------------------------------------------- sidebar after any edit
+
+
+def test_the_sidebar_names_an_edited_layer_in_the_same_run():
+    """Any change the page makes to the experiment (here a layer's n_units on the Build page) is in the sidebar's
+    one-line experiment in the same script run: the router draws the summary again after the page."""
+    from test_build import widget
+
+    at = new_app(tiny_spec(), page="build")
+    assert sidebar_experiment(at) == "sine: lstm(4)"
+    widget(at, "number_input", "_l0_units").set_value(7).run()
+    assert_clean(at)
+    assert spec_of(at).layers[0].n_units == 7
+    assert sidebar_experiment(at) == "sine: lstm(7)"  # was "sine: lstm(4)" until the next click
+    downloads = [b for b in at.sidebar.get("download_button") if b.label == "Download spec JSON"]
+    assert len(downloads) == 1  # the summary is replaced in its slot, not drawn twice
+    at.run()
+    assert sidebar_experiment(at) == "sine: lstm(7)"

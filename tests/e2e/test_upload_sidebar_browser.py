@@ -43,7 +43,7 @@ def test_the_sidebar_names_an_upload_at_once_and_each_uploader_says_its_limit(pa
     path = tmp_path / "walks.csv"
     path.write_text(CSV)
     data_uploader.locator("input[type=file]").set_input_files(str(path))
-    # no click after the upload: the sidebar must name the new data by itself (it lagged one rerun before)
+    # no click after the upload: the sidebar must name the new data by itself (it lagged one script run before)
     sidebar.get_by_text("upload:walks.csv: lstm(4)").wait_for(timeout=60_000)
     settle(page)
     no_exceptions(page)
