@@ -212,6 +212,18 @@ def test_trajectories_label_per_sample_uses_the_labels_own_colour():
     assert [t.line.color for t in fig.data] == [plots.OKABE_ITO[i] for i in (1, 0, 1, 1, 0)]
 
 
+def test_trajectories_of_nine_classes_get_nine_colours():
+    """Japanese Vowels has 9 speakers: the ninth must not wear the first one's colour (an 8-colour palette
+    repeated), and each trace's colour is its own label's in the legend."""
+    rng = np.random.default_rng(0)
+    states, valid = rng.normal(size=(18, 6, 3)), np.ones((18, 6), bool)
+    labels = np.arange(18) % 9
+    fig = plots.state_trajectories(states, valid, labels=labels)
+    colours = [t.line.color for t in fig.data[:18]]
+    assert len(set(colours)) == 9
+    assert all(colours[b] == colours[b + 9] == plots.CATEGORICAL[labels[b]] for b in range(9))
+
+
 def test_trajectories_coloured_by_a_continuous_target():
     states, valid = trajectories_data()
     targets = np.array([0.2, 1.7, 0.9, 1.1, 0.5])  # regression: a number per sample

@@ -81,8 +81,9 @@ with st.expander("Limits of this lab"):
   the ranges `ExperimentSpec.validate()` accepts. Training runs on the server's CPU (or GPU), one training
   at a time per browser session (starting another stops the first); a training stops by itself after
   {jobs.MAX_TRAINING_S / 60:g} minutes, or when its browser tab has been closed for {jobs.SESSION_GONE_GRACE_S:g} seconds.
-- **Looking inside**: the States, Gates and Gradients pages probe the first 48 held-out sequences; the epoch
-  slider replays them as snapshots recorded while training.
+- **Looking inside**: the States, Gates and Gradients pages probe up to 48 held-out sequences (for
+  classification the classes in turn, so every class shows); the epoch slider replays them as snapshots recorded
+  while training.
 - **Memory**: a session keeps its last 8 runs (models included). The run store on the server's disk keeps
   a run only when you press *Save*; it is shared with the `rnnlab` command line.
 - A session's results are its own: other people using the app at the same time never see them.

@@ -15,6 +15,9 @@ PAGE = "states"
 NO_SNAPSHOTS = "No snapshots in this run: set 'snapshot every k epochs' on the Train page to replay training here."
 IMPORTED_NO_SNAPSHOTS = ("An imported model was not trained here, so it has no training snapshots to replay: the "
                          "states below are those of the model as imported.")
+OTHER_SNAPSHOTS = ("This run's training snapshots recorded other sequences than the ones shown here (it was "
+                   "trained before the pages chose their samples class by class, or with other snapshot samples), "
+                   "so they are not replayed: train it again to replay training here.")
 
 st.title("States")
 run = messages.need_run("The States page")
@@ -98,7 +101,8 @@ def view(run, pool, final) -> None:
         controls = [*st.columns([1, 1.2, 0.8]), *st.columns(2)]
     else:
         controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
-    epochs = sorted(run.snapshots)
+    snapshots = experiment.pool_snapshots(run)  # only those whose sample b is the pool's sample b
+    epochs = sorted(snapshots)
     source = "final"
     if epochs:
         source = widgets.url_select_slider(
@@ -107,9 +111,11 @@ def view(run, pool, final) -> None:
                  "0 is the untrained model.")
     elif imported_model.is_imported(run):  # not trained here, so there is no training to replay
         controls[0].caption(IMPORTED_NO_SNAPSHOTS)
+    elif run.snapshots:
+        controls[0].caption(OTHER_SNAPSHOTS)
     else:
         controls[0].caption(NO_SNAPSHOTS)
-    trace = final if source == "final" else run.snapshots[source]
+    trace = final if source == "final" else snapshots[source]
     with controls[1]:
         layer = widgets.layer_choice(trace, key="states_layer", view="st_layer")
     record = trace.layers[layer]

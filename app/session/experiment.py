@@ -6,8 +6,6 @@ Shapes as in rnnlab: batch, time, units (B, T, n); inputs [N, T, D].
 
 from __future__ import annotations
 
-import numpy as np
-
 import streamlit as st
 
 from app import services, state
@@ -46,12 +44,24 @@ def run_data(run):
     return experiment_data(run.spec)
 
 
+def pool_indices(run) -> tuple[int, ...]:
+    """A run -> the [B] indices into its held-out data (the training data when there is none) of the sequences
+    the inspection pages probe, at most PROBE_SAMPLES: rnnlab.datasets.dataset.probe_samples, the choice its
+    training snapshots record too (jobs.TrainingJob). Classification takes the classes in turn, so every class
+    is there; other tasks take the first ones in file order."""
+    from rnnlab.datasets.dataset import probe_samples
+
+    _, index = probe_samples(*run_data(run), services.PROBE_SAMPLES)
+    return tuple(int(i) for i in index)
+
+
 def probe_pool(run):
-    """A run -> the SequenceDataset the inspection pages probe: the first PROBE_SAMPLES held-out sequences
-    (the training ones when there is no test data), in file order, so sample b is the same on every page."""
-    train, test = run_data(run)
-    source = test if test is not None and test.n_samples else train
-    return source.subset(np.arange(min(services.PROBE_SAMPLES, source.n_samples)))
+    """A run -> the SequenceDataset [B, T, D] the inspection pages probe: the held-out sequences of pool_indices
+    (the training ones when there is no test data), in that order, so sample b is the same on every page."""
+    from rnnlab.datasets.dataset import probe_samples
+
+    source, index = probe_samples(*run_data(run), services.PROBE_SAMPLES)
+    return source.subset(index)
 
 
 def sample_strips(pool, b: int) -> dict:
@@ -71,19 +81,35 @@ def loss_name(run, dataset) -> str:
 
 
 def shared_final_trace(run, pool):
-    """A run, its probe pool [B, T, D] -> the snapshot Trace that training recorded with the run's final weights
-    on these B sequences and with the run's loss: what ``rnnlab.probe(run.model, pool.x, pool.y, loss=...)``
-    returns now (tests/app/test_probe_sharing.py compares them). None when there is no such snapshot: a run
-    reopened or imported, stopped inside an epoch, its last epoch not snapshotted, or other samples."""
+    """A run, its probe pool [B, T, D] (probe_pool(run)) -> the snapshot Trace that training recorded with the run's
+    final weights on these B sequences (its snapshot_indices are pool_indices(run)) and with the run's loss: what
+    ``rnnlab.probe(run.model, pool.x, pool.y, loss=...)`` returns now (tests/app/test_probe_sharing.py compares
+    them). None when there is no such snapshot: a run reopened or imported, stopped inside an epoch, its last
+    epoch not snapshotted, or other samples."""
     result = getattr(run, "result", None)
     epoch = getattr(run, "final_snapshot", None)
     if result is None or epoch is None or epoch not in run.snapshots or run.model is not result.model:
         return None
-    if run.data is None or tuple(run.snapshot_indices) != tuple(range(pool.n_samples)):
+    if run.data is None or tuple(run.snapshot_indices) != pool_indices(run):
         return None
     if getattr(run.model, "loss", None) != loss_name(run, pool):
         return None
     return run.snapshots[epoch]
+
+
+def pool_snapshots(run) -> dict:
+    """A run -> {epoch: Trace} of its training snapshots when their sample b is the probe pool's sample b (they
+    recorded the pool's sequences, or its first ones), else {}: a run stored before the pool took the classes in
+    turn, or trained with other snapshot_samples, recorded other sequences, whose states must not be shown under
+    the pool's labels. A run that does not say which it recorded recorded the first ones (the old rule)."""
+    snapshots = dict(getattr(run, "snapshots", None) or {})
+    if not snapshots:
+        return {}
+    recorded = tuple(int(i) for i in (getattr(run, "snapshot_indices", None) or ()))
+    if not recorded:
+        batch = {int(record.valid.shape[0]) for trace in snapshots.values() for record in trace.layers.values()}
+        recorded = tuple(range(max(batch, default=0)))
+    return snapshots if recorded == pool_indices(run)[: len(recorded)] else {}
 
 
 def run_trace(run):

@@ -39,9 +39,10 @@ if TYPE_CHECKING:  # pandas loads where a history is made: the landing page need
 
 log = logging.getLogger("rnnlab.app")
 
-#: How many test sequences the snapshots (epoch slider on the States page) record: the inspection pages' probe
-#: pool (services.PROBE_SAMPLES), so the pages' probe runs the pass the snapshots compiled (no new trace, about a
-#: second) and the last snapshot, taken with the final weights, is the pages' trace (experiment.run_trace).
+#: How many test sequences the snapshots (epoch slider on the States page) record, chosen as the inspection pages'
+#: probe pool is (rnnlab.datasets.dataset.probe_samples with services.PROBE_SAMPLES: the classes in turn for
+#: classification, else the first ones): so the pages' probe runs the pass the snapshots compiled (no new trace,
+#: about a second) and the last snapshot, taken with the final weights, is the pages' trace (experiment.run_trace).
 SNAPSHOT_SAMPLES = 48
 #: A training stops by itself after this many seconds (a forgotten tab must not hold the server's CPU).
 MAX_TRAINING_S = 600.0
@@ -241,7 +242,8 @@ class TrainingJob:
     # -- the worker
     def _run(self) -> None:
         import rnnlab
-        from rnnlab.experiments import train
+        from rnnlab.datasets.dataset import probe_samples
+        from rnnlab.experiments import split_dataset, train
 
         self._queued = self.slots is not None
         if self._queued and not self.slots.acquire(self.job_id, self.should_stop):
@@ -252,13 +254,15 @@ class TrainingJob:
         self._clock_start = self._clock()  # the time limit counts training, not waiting
         try:
             with rnnlab.naming_context():
+                data = split_dataset(self.data, self.spec)  # (train, test), as train() would split it
+                _, snapshot_index = probe_samples(*data, SNAPSHOT_SAMPLES)  # the pages' pool (experiment.probe_pool)
                 result = train(
                     self.spec,
-                    dataset=self.data,
+                    dataset=data,
                     callbacks=[_Recorder(self)],
                     stop_flag=self.should_stop,
                     snapshot_epochs=self.snapshot_epochs,
-                    snapshot_samples=SNAPSHOT_SAMPLES,
+                    snapshot_samples=snapshot_index,
                     strategy=self.strategy,
                 )
             model_file = self._model_file(result.model)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import services, state
-from app.session import imported_model
+from app import state
+from app.session import experiment, imported_model
 
 #: The URL view settings (app/state.py VIEW_PARAMS) through which each lesson page preselects a Focus.
 FOCUS_VIEWS = {
@@ -77,26 +77,33 @@ def evidence_on(run, page: str):
     return None if found is None else (lesson.title, found)
 
 
-def focus_views(page: str, focus) -> dict[str, str]:
-    """A Focus (layer, sample, units) -> {view setting: value} for ``page``; a sample beyond the probe pool
-    (the first services.PROBE_SAMPLES test sequences the pages show) is left out."""
+def focus_views(page: str, focus, pool_indices=()) -> dict[str, str]:
+    """A Focus (layer, sample, units) -> {view setting: value} for ``page``. ``focus.sample`` indexes the test split
+    (rnnlab.experiments.claims); ``pool_indices`` [B] are the test indices of the probe pool the pages show
+    (experiment.pool_indices of the lesson's run), so the view's sample is the focus sequence's place in the pool:
+    the same sequence, wherever the pool put it. A sequence outside the pool is left out."""
     names = FOCUS_VIEWS.get(page, {})
     if focus is None:
         return {}
     views = {}
     if "layer" in names and focus.layer is not None:
         views[names["layer"]] = str(focus.layer)
-    if "sample" in names and focus.sample is not None and 0 <= focus.sample < services.PROBE_SAMPLES:
-        views[names["sample"]] = str(int(focus.sample))
+    pool = [int(i) for i in pool_indices]
+    if "sample" in names and focus.sample is not None and int(focus.sample) in pool:
+        views[names["sample"]] = str(pool.index(int(focus.sample)))
     if "units" in names and focus.units:
         views[names["units"]] = ",".join(str(int(u)) for u in focus.units)
     return views
 
 
 def lesson_views(lesson, found) -> dict[str, str]:
-    """lesson, Evidence -> {view setting: value} of the lesson's page: the evidence's Focus (focus_views) plus the
-    view the lesson's text asks for (``lesson.colour_by``: the States page's "Colour by")."""
-    views = focus_views(lesson.page, getattr(found, "focus", None))
+    """lesson, Evidence -> {view setting: value} of the lesson's page: the evidence's Focus (focus_views, on the
+    probe pool of the lesson's run) plus the view the lesson's text asks for (``lesson.colour_by``: the States
+    page's "Colour by")."""
+    run = runs_of(lesson).get(lesson.preset)
+    focus = getattr(found, "focus", None)
+    pool = experiment.pool_indices(run) if run is not None and focus is not None else ()
+    views = focus_views(lesson.page, focus, pool)
     colour_view = FOCUS_VIEWS.get(lesson.page, {}).get("colour_by")
     if colour_view and lesson.colour_by:
         views[colour_view] = lesson.colour_by

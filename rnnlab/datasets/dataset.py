@@ -230,6 +230,33 @@ class SequenceDataset:
         write_npz(path_or_buffer, arrays)
 
 
+def probe_samples(train: SequenceDataset, test: SequenceDataset | None, n: int) -> tuple[SequenceDataset, np.ndarray]:
+    """(train [N, T, D], test [M, T, D] or None), n -> (source, indices [min(n, len(source))] int64 into source):
+    the sequences an inspection probe looks at, the app's probe pool and its training snapshots alike.
+
+    source is the held-out set (test) when it has sequences, else the training set. For classification the
+    indices take the classes in turn: the first sequence of each class (classes in the order they first
+    appear in the file), then the second of each, ... until n or the data runs out, so every class present
+    is there as soon as n >= the number of classes, and any first k indices are as mixed as they can be
+    (a test file sorted by class no longer gives a pool of its first one or two classes). Index 0 is always
+    the file's first sequence. For regression and sequence labelling: the first n, in file order.
+    """
+    source = test if test is not None and test.n_samples else train
+    count = min(max(int(n), 0), source.n_samples)
+    if source.task != "classification" or count == 0:
+        return source, np.arange(count, dtype=np.int64)
+    y = source.y  # [N] class codes
+    _, first, inverse = np.unique(y, return_index=True, return_inverse=True)  # per class present: first index
+    inverse = inverse.reshape(-1)
+    place = np.argsort(np.argsort(first))[inverse]  # [N] the sequence's class's place in order of first appearance
+    grouped = np.argsort(inverse, kind="stable")  # sequences class by class, in file order within a class
+    starts = np.searchsorted(inverse[grouped], np.arange(len(first)))  # where each class's run begins
+    turn = np.empty(len(y), np.int64)  # [N] the sequence's rank within its class: 0 for its first, 1, ...
+    turn[grouped] = np.arange(len(y)) - starts[inverse[grouped]]
+    order = np.lexsort((place, turn))  # by turn, then by class place: round robin over the classes
+    return source, order[:count].astype(np.int64)
+
+
 def write_npz(path_or_buffer, arrays: dict[str, np.ndarray]) -> None:
     """Writes arrays as a deflated .npz whose bytes depend only on the arrays (no timestamps)."""
     with zipfile.ZipFile(path_or_buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

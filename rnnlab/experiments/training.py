@@ -342,7 +342,9 @@ def train(
     stop_flag: a callable returning True (or a threading.Event, set) to stop between batches.
     snapshot_epochs: epochs after which ``rnnlab.probe`` records the gates of the snapshot samples
         (0 = before training); result.snapshots[epoch] is the Trace.
-    snapshot_samples: how many test samples to probe (the first ones), or their indices.
+    snapshot_samples: how many test samples to probe (the first ones), or their indices [B] into the test set
+        (the training set when there is no test data), in the order the snapshots keep them:
+        ``rnnlab.datasets.dataset.probe_samples(train, test, n)[1]`` spreads them over the classes, as the app does.
     strategy: a tf.distribute strategy (default: the current one, usually a single device). The model is
         built inside ``strategy.scope()``; ``spec.batch_size`` is the global batch.
     raise_on_divergence: raise TrainingDiverged on NaN / inf loss instead of returning.
@@ -382,7 +384,7 @@ def _train(spec, dataset, callbacks, stop_flag, snapshot_epochs, strategy, snaps
     callbacks = list(callbacks)
     snapshot_epochs = sorted(set(int(e) for e in snapshot_epochs))
     source = test_data if test_arrays is not None else train_data
-    if isinstance(snapshot_samples, int):
+    if isinstance(snapshot_samples, (int, np.integer)):
         snapshot_index = np.arange(min(snapshot_samples, source.n_samples))
     else:
         snapshot_index = np.asarray(list(snapshot_samples), dtype=np.int64)

@@ -25,7 +25,7 @@ from .padding_stack import invariance_chart, layer_lengths_chart
 from .pca import PCABasis, default_samples, fit_pca, pca_project, state_trajectories
 from .states import state_heatmap, unit_lines
 from .style import GATE_RANGES, PlotInputError, how_to_read
-from .style import HIGHLIGHT, OKABE_ITO, PADDING_GREY  # noqa: F401  (public constants outside __all__)
+from .style import CATEGORICAL, HIGHLIGHT, OKABE_ITO, PADDING_GREY  # noqa: F401  (public constants outside __all__)
 from .training import training_curves, training_curves_overlay
 
 __all__ = [

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 
 from . import strips as strip_rows
 from .style import (
+    CATEGORICAL,
     DIVERGING_SCALE,
-    OKABE_ITO,
     PADDING_GREY,
     TIME_AXIS,
     UNIT_AXIS,
@@ -124,7 +124,7 @@ def unit_lines(
                 y=np.where(mask, values[:, unit], np.nan),
                 mode="lines+markers",
                 name=f"unit {unit}",
-                line=dict(color=_colour(i), dash=("solid", "dash", "dot")[(i // len(OKABE_ITO)) % 3]),
+                line=dict(color=_colour(i), dash=("solid", "dash", "dot")[(i // len(CATEGORICAL)) % 3]),
                 marker=dict(size=4),
                 hovertemplate=f"unit {unit}<br>t=%{{x}}<br>{state_name}=%{{y:.3f}}<extra></extra>",
             )

@@ -17,6 +17,10 @@ class PlotInputError(ValueError):
 
 #: Okabe & Ito (2008) categorical palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: The colours of categories, in order: Okabe-Ito, then Paul Tol's "muted" scheme (also made for colour-blind
+#: readers), so up to 17 classes (the 9 speakers of Japanese Vowels, say) get distinct colours before any repeats.
+CATEGORICAL = OKABE_ITO + ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
+                           "#AA4499")
 SEQUENTIAL_SCALE = "Viridis"  # perceptually uniform, colour-blind safe
 DIVERGING_SCALE = "RdBu"  # ColorBrewer red (negative) - white (0) - blue (positive)
 PADDING_GREY = "#8C8C8C"  # padded (invalid) steps; absent from both scales above
@@ -59,7 +63,7 @@ def _finish(
         template="plotly_white",
         title=dict(text=title, subtitle=dict(text=reading), x=0.02, xanchor="left"),
         meta={"chart": chart, "how_to_read": reading, **meta},
-        colorway=list(OKABE_ITO),
+        colorway=list(CATEGORICAL),
         margin=dict(t=95, l=70, r=30, b=fig.layout.margin.b or 60),
         hoverlabel=dict(namelength=-1),
     )
@@ -164,7 +168,8 @@ def _signed_range(values: np.ndarray, value_range) -> tuple[float, float]:
 
 
 def _colour(i: int) -> str:
-    return OKABE_ITO[i % len(OKABE_ITO)]
+    """Category i's colour (CATEGORICAL, repeating after 17)."""
+    return CATEGORICAL[i % len(CATEGORICAL)]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from apptools import array, assert_clean, chart, go, new_app, runs_of, tiny_classification, train
 
+from app.session import experiment
 from rnnlab.experiments import CellSpec, LayerSpec
 from rnnlab.probes import cell_step
 
@@ -97,8 +98,8 @@ def test_next_and_previous_move_t_by_one(trained):
 
 def test_play_steps_forward_and_padded_steps_say_so(trained):
     at = go(trained, "cell_steps")
-    pool_lengths = runs_of(at)[-1].data[1].lengths
-    b = int(np.argmin(pool_lengths[:48]))  # the shortest held-out sample: steps past its length exist
+    pool_lengths = experiment.probe_pool(runs_of(at)[-1]).lengths
+    b = int(np.argmin(pool_lengths))  # the shortest held-out sample: steps past its length exist
     length = int(pool_lengths[b])
     at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("cell_sample_"))).set_value(b).run()
     next(s for s in at.slider if s.key.startswith("cell_step_")).set_value(length).run()

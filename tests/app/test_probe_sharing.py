@@ -1,14 +1,17 @@
 """The inspection pages' trace of a run trained in the session is its last training snapshot (no second probe),
 and that shared trace is exactly what a fresh probe of the run's model returns; a retrained or stopped run never
-gets another run's numbers."""
+gets another run's numbers. For classification the pool (and so the snapshots) takes the classes in turn
+(rnnlab.datasets.dataset.probe_samples), and the sharing still holds."""
 
 import numpy as np
-from apptools import assert_clean, go, new_app, runs_of, tiny_spec, train
+from apptools import assert_clean, go, new_app, runs_of, tiny_classification, tiny_spec, train
 
 import rnnlab
-from app.session import experiment
+from app.session import experiment, jobs
 from app.session.jobs import SNAPSHOT_SAMPLES
 from app.services import PROBE_SAMPLES
+from rnnlab.datasets.dataset import probe_samples
+from rnnlab.experiments import PRESETS, LayerSpec, load_data
 from rnnlab.experiments import train as train_run
 
 MEMO = "rnnlab:memo"
@@ -104,3 +107,53 @@ def test_a_training_stopped_inside_an_epoch_has_no_final_snapshot():
     result = train_run(spec, snapshot_epochs=(0, 1, 2, 3), snapshot_samples=4, stop_flag=stop_in_second_epoch)
     assert result.stopped_early and len(result.history) == 1 and sorted(result.snapshots) == [0, 1]
     assert result.final_snapshot is None
+
+
+def test_a_vowels_run_shares_its_final_snapshot_which_holds_every_speaker_and_equals_a_fresh_probe():
+    """The Japanese Vowels test file lists the utterances speaker by speaker: the pool and the snapshots take the
+    speakers in turn, so the pages see all nine, and the States / Gates pages still use the last snapshot."""
+    vowels = PRESETS["japanese_vowels"]
+    spec = vowels.replace(epochs=1, layers=(LayerSpec("lstm", 8, dynamic=True),))  # seconds, not a lesson's budget
+    at = train(new_app(spec))
+    go(at, "states")
+    assert_clean(at)
+    assert any(s.key == "states_epoch" for s in at.select_slider)  # the snapshots replay under the pool's labels
+    run = runs_of(at)[-1]
+    _, test = run.data
+    expected = tuple(int(i) for i in probe_samples(*run.data, PROBE_SAMPLES)[1])
+    assert run.snapshot_indices == experiment.pool_indices(run) == expected
+    assert run.snapshot_indices != tuple(range(PROBE_SAMPLES))  # not the first 48 (speakers 1 and 2 only)
+    pool = experiment.probe_pool(run)
+    np.testing.assert_array_equal(pool.x, test.x[list(expected)])
+    assert sorted(set(pool.y.tolist())) == list(range(9))  # every speaker
+    assert sorted(set(test.y[:PROBE_SAMPLES].tolist())) == [0, 1]  # what the first 48 would have shown
+    assert run.final_snapshot == 1
+    shown = at.session_state[MEMO][("trace", run.run_id)]
+    assert shown is run.snapshots[1]  # shared, not probed again
+    assert_same_trace(shown, fresh_probe(run))
+    go(at, "gates")
+    assert_clean(at)
+    assert at.session_state[MEMO][("trace", run.run_id)] is shown  # the Gates page reads the same trace
+
+    # snapshots of other sequences (a run stored before the pool took the classes in turn) are never shared,
+    # nor replayed under the pool's labels
+    run.snapshot_indices = tuple(range(PROBE_SAMPLES))
+    assert experiment.shared_final_trace(run, pool) is None
+    assert experiment.pool_snapshots(run) == {}
+    go(at, "states")
+    assert_clean(at)
+    assert not any(s.key == "states_epoch" for s in at.select_slider)
+    assert any("recorded other sequences than the ones shown here" in c.value for c in at.caption)
+
+
+def test_a_job_given_one_dataset_to_split_snapshots_the_pool_of_its_test_split():
+    """TrainingJob splits the data itself when handed one set (or None: the spec's), so its snapshot samples are
+    the pool's even then; the classification walks are reordered by class, not the first ones."""
+    spec = tiny_classification(epochs=1)
+    job = jobs.TrainingJob(spec, None, label="test", snapshot_epochs=(1,), slots=None).start()
+    assert job.wait(120) and job.error is None, job.error
+    train_data, test_data = load_data(spec)
+    expected = tuple(int(i) for i in probe_samples(train_data, test_data, PROBE_SAMPLES)[1])
+    assert job.result.snapshot_indices == expected
+    assert expected != tuple(range(len(expected)))  # the walks' labels are mixed: the turn order differs
+    assert job.result.final_snapshot == 1

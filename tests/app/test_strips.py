@@ -18,6 +18,7 @@ from apptools import (
     wait_training,
 )
 
+from app.session import experiment
 from rnnlab.experiments import PRESETS, LayerSpec
 
 
@@ -47,7 +48,7 @@ def walks():
 
 
 def test_states_and_gates_draw_the_chosen_samples_input(walks):
-    test_set = runs_of(walks)[-1].data[1]
+    test_set = experiment.probe_pool(runs_of(walks)[-1])  # the pages' samples b = 0, 1, ...
     at = go(walks, "states")
     for b in (0, 3):
         sample_box(at, "states_sample_").set_value(b).run()
@@ -78,7 +79,7 @@ def test_pca_draws_fewer_samples_by_default_and_says_so(walks):
 
 
 def test_gradients_without_a_lesson_compare_untrained_kinds_under_the_chosen_samples_input(walks):
-    test_set = runs_of(walks)[-1].data[1]
+    test_set = experiment.probe_pool(runs_of(walks)[-1])  # the pages' samples b = 0, 1, ...
     at = go(walks, "gradients")
     assert_clean(at)
     assert not any("Lesson" in i.value for i in at.info)
