@@ -22,7 +22,8 @@ def session_table(runs) -> pd.DataFrame:
                "epochs": len(run.history)}
         row.update({k: round(float(v), 5) for k, v in run.final_metrics.items()
                     if isinstance(v, (int, float)) and k not in ("epochs",)})
-        row["ended"] = "diverged" if run.diverged else ("stopped" if run.stopped_early else "finished")
+        row["ended"] = ("imported, not trained here" if imported_model.is_imported(run) else "diverged" if run.diverged
+                        else "stopped" if run.stopped_early else "finished")
         row["in the store as"] = run.store_id or ""
         rows.append(row)
     return pd.DataFrame(rows)
@@ -58,10 +59,11 @@ with messages.guard("This session's runs"):
             save = False
             if run.store_id:
                 st.caption(f"stored as `{run.store_id}`")
-            elif imported_model.is_imported(run):
-                st.caption("imported from your files: not a training, so not for the run store")
             else:
-                save = st.button("Save to the store", key="runs_save")
+                save = st.button("Save to the store", key="runs_save",
+                                 help="Its link (?run=<id>) then opens it for everyone on this server."
+                                 + (f" Stored as imported from {run.source}, not as a training."
+                                    if imported_model.is_imported(run) else ""))
         if inspect:
             state.select_run(run.run_id)
             st.rerun()
@@ -128,14 +130,21 @@ with messages.guard("Overlay"):
         picked = st.multiselect("Runs to overlay", options, default=options[-2:] if len(runs) < 2 else
                                 [r.label for r in runs][-2:], key="runs_overlay")
         histories = {}  # short names: long ones would fill the legend and squeeze the plot
+        untrained = []  # imported models: no curves to draw
         for label in picked:
             if label.startswith("store: ") and store is not None:
-                histories[short_name(label)] = stored_history(store, label[len("store: "):])
+                history = stored_history(store, label[len("store: "):])
             else:
-                histories[short_name(label)] = next(r for r in runs if r.label == label).history
+                history = next(r for r in runs if r.label == label).history
+            if history is None or not len(history):
+                untrained.append(label)
+                continue
+            histories[short_name(label)] = history
+        if untrained:
+            st.caption(f"No training curves for {', '.join(untrained)}: not trained here (an imported model).")
         if histories:
             named = [f"**{short_name(label)}** {label.split(' ', 1)[1]}" for label in picked
-                     if short_name(label) != label]
+                     if short_name(label) != label and label not in untrained]
             if named:
                 st.caption("; ".join(named))
             fig = plots.training_curves_overlay(histories, title="Training curves: " + " vs ".join(histories))

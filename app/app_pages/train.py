@@ -114,16 +114,18 @@ def result(run) -> None:
     left.download_button("Download the trained model (.keras)", model_file,
                          file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
                          mime="application/octet-stream", key="train_model_download", icon=":material/download:")
-    if imported:
-        return
-    right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),
-                          file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv", key="train_history_download",
-                          icon=":material/download:")
+    if not imported:  # an imported model has no training history
+        right.download_button("Download the history (CSV)", run.history.to_csv(index=False).encode(),
+                              file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv",
+                              key="train_history_download", icon=":material/download:")
+    what = f"imported model ({run.source})" if imported else "trained model"
     if run.store_id:
-        store.caption(f"Saved in the run store as `{run.store_id}`. This link opens the trained model on this "
-                      "server (share it with the room):")
+        store.caption(f"Saved in the run store as `{run.store_id}`. This link opens the {what} on this server "
+                      "(share it with the room):")
         store.code(run_store.link_to(run, st.context.url), language=None)
-    elif store.button("Save to the run store", key="train_save_run", icon=":material/save:"):
+    elif store.button("Save to the run store", key="train_save_run", icon=":material/save:",
+                      help="Keeps the model (and your own data) on this server and gives a link that opens it for "
+                           "everyone in the room." + (" Stored as imported, not as a training." if imported else "")):
         run_store.save_run(run)
         st.rerun()
 

@@ -4,6 +4,7 @@ page, made into a session run that every inspection page opens, without training
     imported = keras_import(data, "model.keras", train)            # safe mode, size-limited, shapes checked
     imported = tflearn_import(spec, train, {"net.tfl.index": ..., "net.tfl.data-00000-of-00001": ...})
     run = open_as_run(imported, spec, (train, test))                # the session's current run
+    run_store.save_run(run)    # the run store keeps origin(run) with it; reopened_run opens it again (its link too)
 
 Shapes as in rnnlab: inputs [N, T, D]; a model's input [B, T, D] (T may be None: any length).
 """
@@ -296,6 +297,36 @@ def imported_run(imported: ImportedModel, spec, data: tuple, number: int) -> Imp
     )
 
 
+def origin(run: ImportedRun):
+    """An imported run -> rnnlab's ImportedOrigin: what the run store keeps of where its model came from (the
+    file, keras / tflearn, the load report, and a .keras model's own layers, which are not the spec's)."""
+    from rnnlab.experiments.runs import ImportedOrigin
+
+    return ImportedOrigin(source=run.source, kind=run.kind, load_report=run.load_report or "",
+                          layers=describe_model(run.model) if run.kind == "keras" else "")
+
+
+def reopened_run(stored, number: int) -> ImportedRun:
+    """A stored run whose model was imported (``stored.imported`` is its ImportedOrigin) -> ImportedRun labelled
+    '#number stored <id>, imported <source>': its model, test numbers and data (the upload's, kept in the run;
+    otherwise its spec names them), no history, snapshots or training."""
+    found = stored.imported
+    return ImportedRun(
+        run_id=f"store-{stored.run_id}",
+        label=f"#{number} stored {stored.run_id}, imported {found.source}",
+        spec=stored.spec,
+        model=stored.model,
+        history=pd.DataFrame(columns=["epoch", "loss"]),
+        final_metrics=dict(stored.final_metrics),
+        message=str(stored.meta.get("message", "")) or f"Imported from {found.source}; not trained here.",
+        data=getattr(stored, "data", None),
+        store_id=stored.run_id,
+        source=found.source,
+        kind=found.kind,
+        load_report=found.load_report,
+    )
+
+
 def open_as_run(imported: ImportedModel, spec, data: tuple) -> ImportedRun:
     """Make the imported model this session's current run (States, Gates, Gradients, Cell steps and the Padding
     lab open it); -> the run."""
@@ -306,4 +337,4 @@ def open_as_run(imported: ImportedModel, spec, data: tuple) -> ImportedRun:
 
 __all__ = ["ImportedModel", "ImportedRun", "MAX_CHECKPOINT_MB", "MAX_MODEL_MB", "check_model_fits",
            "checkpoint_files_problem", "imported_run", "is_imported", "keras_file_problem", "keras_import",
-           "open_as_run", "remembered", "report_rows", "held_out_metrics", "tflearn_import"]
+           "open_as_run", "origin", "remembered", "reopened_run", "report_rows", "held_out_metrics", "tflearn_import"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from app import state
 from app.errors import error_message
-from app.session import jobs
+from app.session import imported_model, jobs
 from app.session.experiment import is_upload
+
+log = logging.getLogger("rnnlab.app")
 
 
 def run_runs_root() -> str:
@@ -18,26 +22,60 @@ def run_runs_root() -> str:
 def save_run(run) -> None:
     """Save a session run in the run store (RunStore.save(spec, result)); remembers the store id. A run of the
     user's upload keeps its (train, test) data in the store too, so it reopens (and its link works) without the
-    file; data over the store's limit is left out, and the message says so."""
+    file; data over the store's limit is left out, and the message says so. A model imported from the user's
+    files (Bring your model) is stored as it is held, with where it came from (imported_model.origin), and no
+    history. A run in the store already is not saved again; a store that cannot be written is a message, and the
+    run stays in this session unsaved, so nothing is lost and Save can be pressed again."""
     from rnnlab.experiments import RunStore
     from rnnlab.experiments.run_data import RunDataTooLarge
 
-    if run.result is None:
+    root = run_runs_root()
+    try:
+        store = RunStore(root=root)
+        stored_ids = store.run_ids() if run.store_id else []
+    except OSError as error:
+        state.flash("error", _not_written(run, root, error))
+        return
+    if run.store_id and run.store_id in stored_ids:
+        state.flash("info", f"Run {run.label} is in the run store already, as {run.store_id}: nothing was saved "
+                            "again, and its link stays the same.")
+        return
+    imported = imported_model.is_imported(run)
+    if run.result is None and not imported:
         raise ValueError(f"run {run.label} came from the store and is saved there already")
-    store = RunStore(root=run_runs_root())
+    result = run if imported else run.result  # an imported run holds what the store reads: model, metrics, ...
+    origin = imported_model.origin(run) if imported else None
     data = run.data if is_upload(run.spec.dataset) and run.data is not None else None
     note = ""
     try:
-        run.store_id = store.save(run.spec, run.result, data=data)
-    except RunDataTooLarge as error:
-        run.store_id = store.save(run.spec, run.result)
-        note = (f" Its data was left out ({error}), so reopening it or its link needs the file uploaded again.")
+        try:
+            store_id = store.save(run.spec, result, data=data, imported=origin)
+        except RunDataTooLarge as error:
+            store_id = store.save(run.spec, result, imported=origin)
+            note = (f" Its data was left out ({error}), so reopening it or its link needs the file uploaded again.")
+    except OSError as error:  # not writable, disk full: RunStore.save leaves no half run behind
+        log.warning("saving a run failed", exc_info=True)
+        state.flash("error", _not_written(run, root, error))
+        return
+    run.store_id = store_id
     kept = " with its uploaded data" if data is not None and not note else ""
-    state.flash("warning" if note else "success", f"Saved run {run.label} in the run store as {run.store_id}{kept}.{note}")
+    what = f" (imported from {run.source}, not trained here)" if imported else ""
+    state.flash("warning" if note else "success",
+                f"Saved run {run.label}{what} in the run store as {run.store_id}{kept}.{note}")
+
+
+def _not_written(run, root: str, error: OSError) -> str:
+    """The sentence for a run store that cannot be written (permissions, a full disk, a file in the way)."""
+    why = error.strerror or type(error).__name__
+    where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+    return (f"Run {run.label} was not saved: the run store {root}/ cannot be written: {why}{where}. Nothing was "
+            "stored, and the run is still open in this session: make that folder writable (or point "
+            "$RNNLAB_RUNS_DIR at one that is) and press Save again.")
 
 
 def reopen_stored_run(store, run_id: str) -> None:
-    """Load a stored run (model, history, snapshots) into this session and make it current."""
+    """Load a stored run (model, history, snapshots) into this session and make it current; a model imported
+    from the user's files reopens as what it is (imported_model.reopened_run: not trained here, no curves)."""
     stored = store.load(run_id)
     history = stored.history
     final = dict(getattr(stored, "final_metrics", {}) or {})
@@ -47,6 +85,13 @@ def reopen_stored_run(store, run_id: str) -> None:
     if stored.model is None:
         raise ValueError(f"run {run_id} was saved without its model, so it cannot be inspected; its curves can "
                          "still be overlaid below")
+    origin = getattr(stored, "imported", None)  # where a model not trained here came from; None for a training
+    if origin is not None:
+        run = imported_model.reopened_run(stored, state.next_run_number())
+        state.add_session_run(run)
+        state.flash("success", f"Reopened {run_id}: imported from {origin.source}, not trained here. The States, "
+                               "Gates and Gradients pages now show it.")
+        return
     run = jobs.SessionRun(
         run_id=f"store-{run_id}",
         label=f"#{state.next_run_number()} stored {run_id}",

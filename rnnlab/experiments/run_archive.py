@@ -12,7 +12,8 @@ names above, under one folder named by a run id of the store's format (so no abs
 backslashes, no links, no duplicates, no encryption, only stored / deflated members), and the sizes it declares
 must add up to at most MAX_ARCHIVE_BYTES. Then the members are extracted (each stopped at its declared size)
 into the store's hidden staging folder and read as the store reads them: the spec validates, meta.json names the
-same run, history.csv has its epochs, data.npz and the snapshots load without pickles, and model.keras loads in
+same run (and, for a model imported from the user's files, says which file), history.csv has its epochs (none for
+such a model: it was not trained here), data.npz and the snapshots load without pickles, and model.keras loads in
 Keras safe mode (which never runs code from a file). Only then is the folder renamed into place; any problem
 removes the staging folder and raises RunArchiveError, so the store is as it was.
 """
@@ -272,7 +273,12 @@ def _check_run_folder(folder: Path, run_id: str, name: str) -> None:
         history = pd.read_csv(folder / runs.HISTORY_FILE)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise fail("history.csv is not a table", error) from None
-    if "epoch" not in history.columns or not all(pd.api.types.is_numeric_dtype(t) for t in history.dtypes):
+    if meta.get("imported") is not None and runs.ImportedOrigin.from_meta(meta["imported"]) is None:
+        raise RunArchiveError(f"{name}: meta.json's \"imported\" must name the file the model came from "
+                              f"({{'source': ..., 'kind': 'keras' | 'tflearn'}}); received {str(meta['imported'])[:200]}.")
+    # a model imported from the user's files was not trained here: its history has the columns and no rows
+    if "epoch" not in history.columns or (len(history) and not all(pd.api.types.is_numeric_dtype(t)
+                                                                   for t in history.dtypes)):
         raise RunArchiveError(f"{name}: history.csv must hold numbers with an 'epoch' column; "
                               f"received columns {list(history.columns)[:10]}.")
     try:

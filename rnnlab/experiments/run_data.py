@@ -11,11 +11,15 @@ train then test, with the ``split`` array ``load_npz`` knows (0 train, 1 test), 
 it is. Extra keys restore what one file cannot say: each part's name, warnings and own number of steps (the
 shorter part is zero-padded to the longer one's T in the file). Read back without ``load_npz``'s inference: the
 arrays are taken as written (never unpickled, every member's declared size checked before it is read).
+
+A model the user brought from their own files (not trained here) is stored with where it came from, so it reopens
+as what it is: ``ImportedOrigin`` (file, keras / tflearn, load report, its layers), meta.json's "imported" object.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,6 +50,44 @@ _LIMITS = {
 
 class RunDataTooLarge(RnnlabError):
     """The data of a run would make a data.npz larger than the limit (MAX_RUN_DATA_BYTES)."""
+
+
+#: What an imported model can have been read from: a .keras file, or TFLearn checkpoint files.
+IMPORT_KINDS = ("keras", "tflearn")
+
+
+@dataclass(frozen=True)
+class ImportedOrigin:
+    """A stored model that was not trained here but read from the user's files: ``source`` the file name(s),
+    ``kind`` 'keras' (a .keras file) or 'tflearn' (checkpoint files applied to the spec's stack), ``load_report``
+    what loaded (TFLearn checkpoints; '' otherwise), ``layers`` the model's own layers as one line
+    ('lstm(4) > dense(1)'; '' = the spec's). Stored as meta.json's "imported" object."""
+
+    source: str
+    kind: str = "keras"
+    load_report: str = ""
+    layers: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise RnnlabError(f"`source` must name the file the model came from; received {self.source!r}.")
+        if self.kind not in IMPORT_KINDS:
+            raise RnnlabError(f"`kind` must be one of {list(IMPORT_KINDS)}; received {self.kind!r}.")
+
+    def to_meta(self) -> dict:
+        return {"source": self.source, "kind": self.kind, "load_report": self.load_report, "layers": self.layers}
+
+    @classmethod
+    def from_meta(cls, value) -> ImportedOrigin | None:
+        """meta.json's "imported" object -> ImportedOrigin; None when absent (a training) or not such an object."""
+        if not isinstance(value, dict) or not isinstance(value.get("source"), str):
+            return None
+        text = {k: str(value.get(k) or "") for k in ("load_report", "layers")}
+        kind = value.get("kind") if value.get("kind") in IMPORT_KINDS else "keras"
+        try:
+            return cls(source=value["source"], kind=kind, **text)
+        except RnnlabError:
+            return None
 
 
 def data_pair(data) -> tuple[SequenceDataset, SequenceDataset | None]:

@@ -3,7 +3,8 @@
     runs/<run-id>/
         spec.json          the ExperimentSpec (ExperimentSpec.from_json reads it back)
         history.csv        one row per epoch: epoch, loss, <metric>, val_loss, val_<metric>, seconds
-        meta.json          final metrics, how training ended, when, which samples the snapshots probe
+        meta.json          final metrics, how training ended, when, which samples the snapshots probe; for a
+                           model not trained here (imported from the user's files) also "imported": its origin
         model.keras        the trained model (loaded back with keras safe mode)
         snapshots/epoch_0005.npz   probe traces at chosen epochs (Trace.save)
         data.npz           the (train, test) data, only for data the spec cannot name (an upload): run_data.py
@@ -13,6 +14,7 @@
     run_id = store.save(spec, result)        # '20251125-031502-123-1a2b3c4d': sortable by time
     store.list()                             # DataFrame, oldest first
     store.save(spec, result, data=(train, test))   # your own data: kept in the run (at most 50 MB as NPZ)
+    store.save(spec, result, imported=ImportedOrigin("net.keras", "keras"))   # a model not trained here
     run = store.load(run_id)                 # Run(spec, history, model, snapshots, meta, data)
     store.compare(a, b); store.delete(run_id)
     store.export(run_id, "out/")             # one file, out/<run-id>.rnnlab.zip (run_archive.py)
@@ -40,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from rnnlab.errors import RnnlabError
-from rnnlab.experiments.run_data import read_run_data, write_run_data
+from rnnlab.experiments.run_data import IMPORT_KINDS, ImportedOrigin, read_run_data, write_run_data  # noqa: F401
 from rnnlab.experiments.spec import ExperimentSpec
 
 SPEC_FILE = "spec.json"
@@ -87,6 +89,12 @@ class Run:
     def snapshot_indices(self) -> tuple:
         """Which test samples (indices into the spec's test set) the snapshots probe."""
         return tuple(self.meta.get("snapshot_indices", ()))
+
+    @property
+    def imported(self) -> ImportedOrigin | None:
+        """Where the model came from when it was not trained here (meta.json "imported"), else None (a training,
+        and every run stored before imported runs could be stored)."""
+        return ImportedOrigin.from_meta(self.meta.get("imported"))
 
 
 def new_run_id(spec: ExperimentSpec, now: _dt.datetime | None = None) -> str:
@@ -167,21 +175,27 @@ class RunStore:
 
     # ---- writing
     def save(self, spec: ExperimentSpec, result, run_id: str | None = None, *, save_model: bool = True,
-             data=None) -> str:
+             data=None, imported: ImportedOrigin | None = None) -> str:
         """spec + TrainResult -> run id. With ``run_id`` of an existing run, its files are replaced atomically
         (e.g. a checkpoint after each epoch); otherwise a new run folder appears whole or not at all.
 
         data: the (train, test) SequenceDatasets [N, T, D] the run trained on, to keep in the run as data.npz
         (pass it for data the spec cannot name, such as an upload; RunDataTooLarge over MAX_RUN_DATA_BYTES, and
         then nothing is written). None keeps a data.npz an earlier save of this run wrote.
+
+        imported: for a model not trained here (read from the user's files), where it came from (ImportedOrigin),
+        kept in meta.json as "imported"; ``result`` is then anything with the TrainResult fields the store reads
+        (model, history (may have no rows), final_metrics, message, ...). None for a training.
         """
+        if imported is not None and not isinstance(imported, ImportedOrigin):
+            raise RnnlabError(f"`imported` must be an ImportedOrigin or None; received {type(imported).__name__}.")
         if run_id is not None and (not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id)):
             raise RnnlabError(
                 "`run_id` must be an id of this store's own format 'YYYYmmdd-HHMMSS-mmm-<8 hex digits>' (as save "
                 f"returns it), or None for a new run; received {run_id!r}."
             )
         if run_id is not None and (self.root / run_id).is_dir():
-            self._write_files(self.root / run_id, run_id, spec, result, save_model, data)
+            self._write_files(self.root / run_id, run_id, spec, result, save_model, data, imported)
             return run_id
         self.root.mkdir(parents=True, exist_ok=True)
         run_id = run_id or new_run_id(spec)
@@ -190,14 +204,15 @@ class RunStore:
         staging = self.root / f"{_TMP}{run_id}"
         staging.mkdir()
         try:
-            self._write_files(staging, run_id, spec, result, save_model, data)
+            self._write_files(staging, run_id, spec, result, save_model, data, imported)
             os.replace(staging, self.root / run_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return run_id
 
-    def _write_files(self, folder: Path, run_id: str, spec, result, save_model: bool, data=None) -> None:
+    def _write_files(self, folder: Path, run_id: str, spec, result, save_model: bool, data=None,
+                     imported: ImportedOrigin | None = None) -> None:
         history = result.history
         snapshots = {int(e): t for e, t in (result.snapshots or {}).items() if hasattr(t, "save")}
         meta = {
@@ -215,11 +230,19 @@ class RunStore:
             "has_data": data is not None or (folder / DATA_FILE).is_file(),
             "rnnlab_version": _version(),
         }
+        if imported is not None:  # only then: a training's meta.json is as it always was
+            meta["imported"] = imported.to_meta()
+            if imported.layers:
+                meta["describe"] = f"{spec.dataset}: {imported.layers}"
         old_meta = folder / META_FILE
-        if old_meta.exists():  # an update keeps the creation time
+        if old_meta.exists():  # an update keeps the creation time (and where an imported model came from)
             try:
-                meta["created"] = json.loads(old_meta.read_text())["created"]
-            except (OSError, ValueError, KeyError):
+                previous = json.loads(old_meta.read_text())
+                meta["created"] = previous["created"]
+                if imported is None and isinstance(previous.get("imported"), dict):
+                    meta["imported"] = previous["imported"]
+                    meta["describe"] = previous.get("describe", meta["describe"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 pass
         staged: list[tuple[Path, Path]] = []  # (temporary, final)
 
@@ -295,7 +318,8 @@ class RunStore:
 
     def list(self) -> pd.DataFrame:
         """-> DataFrame, one row per run, oldest first: run_id, created, dataset, layers, epochs, loss,
-        val_loss, val_accuracy / val_mae, stopped_early, message."""
+        val_loss, val_accuracy / val_mae, stopped_early, message, imported_from (the file of a model not trained
+        here, else None)."""
         rows = []
         for run_id in self.run_ids():
             folder = self.root / run_id
@@ -318,9 +342,11 @@ class RunStore:
                 if key in final:
                     row[key] = final[key]
             row.update(stopped_early=meta.get("stopped_early"), message=meta.get("message"))
+            origin = ImportedOrigin.from_meta(meta.get("imported"))
+            row["imported_from"] = origin.source if origin is not None else None
             rows.append(row)
         columns = ["run_id", "created", "dataset", "layers", "epochs", "loss", "val_loss", "val_accuracy", "val_mae",
-                   "stopped_early", "message"]
+                   "stopped_early", "message", "imported_from"]
         frame = pd.DataFrame(rows, columns=columns)
         return frame
 
