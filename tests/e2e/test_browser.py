@@ -8,31 +8,20 @@ Needs /usr/bin/chromium (`make browser`). Missing: the test fails when $CI is se
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.e2e
 
 try:  # tests/ as a package or as a plain directory on sys.path
+    from tests.e2e.page_checks import full_page_shot, no_exceptions, require_chromium
     from tests.e2e.streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 except ImportError:
+    from page_checks import full_page_shot, no_exceptions, require_chromium
     from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 
 ARTIFACTS = ROOT / ".e2e-artifacts"
 SERVER_START_S = 90
 TRAIN_S = 180
-
-
-def require_chromium() -> None:
-    """Fail (CI) or skip (elsewhere) with a clear message when the browser is missing."""
-    if os.path.exists(CHROMIUM):
-        return
-    message = (f"{CHROMIUM} not found: the browser test drives Debian's chromium. Install it with `make browser` "
-               "(apt-get install chromium); never `playwright install`.")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +46,14 @@ def page(app_url):
 
 
 def settle(page) -> None:
-    """Wait until the script run has finished (no running indicator) and the page is idle."""
+    """Wait until the script run has finished (no running indicator) and the page is idle; unlike
+    page_checks.settle it does not wait for spinners (the Train page shows one while a training runs)."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
         timeout=60_000,
     )
-
-
-def no_exceptions(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
 
 
 def wait_for_charts(page, count: int, timeout: float) -> None:
@@ -82,15 +68,8 @@ def go(page, title: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    """Screenshot of the whole page: the app scrolls inside its main block, so grow the viewport to it."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
-        ".map(e => e.scrollHeight), 0)")
-    page.set_viewport_size({"width": size["width"], "height": int(min(max(height + 80, size["height"]), 9000))})
-    page.wait_for_timeout(600)  # plotly charts resize
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
+    """Screenshot of the whole page to .e2e-artifacts/<name>.png."""
+    full_page_shot(page, ARTIFACTS / f"{name}.png", max_height=9000)
 
 
 def test_lesson_train_and_look_inside(page, app_url):

@@ -34,9 +34,11 @@ try:  # tests/ as a package or as a plain directory on sys.path
 except ImportError:
     from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 try:
-    from tests.e2e.page_checks import MEASURE_JS, TEXT_BOXES, no_exceptions, open_page, require_chromium, settle
+    from tests.e2e.page_checks import (MEASURE_JS, TEXT_BOXES, full_page_shot, no_exceptions, open_page,
+                                       require_chromium, settle)
 except ImportError:
-    from page_checks import MEASURE_JS, TEXT_BOXES, no_exceptions, open_page, require_chromium, settle
+    from page_checks import (MEASURE_JS, TEXT_BOXES, full_page_shot, no_exceptions, open_page, require_chromium,
+                             settle)
 
 ARTIFACTS = ROOT / ".e2e-artifacts" / "presentation"
 SERVER_START_S = 90
@@ -106,15 +108,8 @@ def page(app_url):
 
 
 def shot(page, name: str) -> None:
-    """Screenshot of the whole page: the app scrolls inside its main block, so grow the viewport to it."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
-        ".map(e => e.scrollHeight), 0)")
-    page.set_viewport_size({"width": size["width"], "height": int(min(max(height + 80, size["height"]), 12000))})
-    page.wait_for_timeout(600)  # plotly charts resize
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
+    """Screenshot of the whole page to .e2e-artifacts/presentation/<name>.png."""
+    full_page_shot(page, ARTIFACTS / f"{name}.png")
 
 
 def test_router_pages_found():
