@@ -111,7 +111,8 @@ def result(run) -> None:
     )
     left, right, store = st.columns(3)
     model_file = run.model_file or downloads.lazy(keras_bytes, run.model)  # made on click for a reopened run
-    left.download_button("Download the trained model (.keras)", model_file,
+    model_label = "Download the model (.keras)" if imported else "Download the trained model (.keras)"
+    left.download_button(model_label, model_file,
                          file_name=f"rnnlab-{run.spec.short_hash()}-{run.run_id}.keras",
                          mime="application/octet-stream", key="train_model_download", icon=":material/download:")
     if not imported:  # an imported model has no training history

@@ -124,7 +124,9 @@ def test_a_keras_lstm_gru_model_opens_as_a_run_every_inspection_page_shows(tmp_p
     go(at, "train")
     assert_clean(at)
     assert any("Imported from lstm_gru.keras, not trained here" in i.value for i in at.info)
-    assert not any(b.label.startswith("Download the history") for b in at.get("download_button"))
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the model (.keras)" in labels  # not "the trained model": it was not trained here
+    assert not any(label.startswith("Download the history") for label in labels)
     assert at.get("metric")  # its test loss and accuracy, and the verdict against the trivial predictor
 
 
