@@ -183,6 +183,16 @@ def test_every_lesson_has_a_preset_a_page_and_a_claim():
         by_key("nope")
 
 
+def test_a_lesson_that_says_coloured_by_label_opens_the_states_page_so():
+    """The lesson text and what 'Look here' preselects agree: parity's two groups and vowels' speakers are seen
+    coloured by label, not by time (the radio's default)."""
+    for lesson in LESSONS:
+        says = "coloured by label" in lesson.look_for
+        assert says == (lesson.colour_by == "label"), lesson.key
+        assert not says or lesson.page == "states.py"
+    assert {lesson.key for lesson in LESSONS if lesson.colour_by == "label"} == {"parity", "vowels"}
+
+
 def test_nothing_trained_means_nothing_measured():
     for lesson in LESSONS:
         evidence = evidence_for(lesson, {})

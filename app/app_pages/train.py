@@ -120,10 +120,10 @@ def result(run) -> None:
                               file_name=f"rnnlab-history-{run.run_id}.csv", mime="text/csv",
                               key="train_history_download", icon=":material/download:")
     what = f"imported model ({run.source})" if imported else "trained model"
-    if run.store_id:
-        store.caption(f"Saved in the run store as `{run.store_id}`. This link opens the {what} on this server "
-                      "(share it with the room):")
-        store.code(run_store.link_to(run, st.context.url), language=None)
+    if run.store_id:  # the link takes the page's whole width: a teacher reads it out or projects it
+        store.caption(f"Saved in the run store as `{run.store_id}`.")
+        st.caption(f"This link opens the {what} on this server (share it with the room):")
+        st.code(run_store.link_to(run, st.context.url), language=None, wrap_lines=True)
     elif store.button("Save to the run store", key="train_save_run", icon=":material/save:",
                       help="Keeps the model (and your own data) on this server and gives a link that opens it for "
                            "everyone in the room." + (" Stored as imported, not as a training." if imported else "")):

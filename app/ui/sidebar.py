@@ -76,7 +76,8 @@ def experiment_summary(after_page: bool = False) -> None:
         st.caption(f"Training: epoch {progress.epochs_done} of {progress.epochs_total} ...")
     run = state.current_run()
     if run is not None:
-        st.caption(f"Inspecting run {run.label}: {run.layers_text()}")
+        layers = run.layers_text()
+        st.caption(f"Inspecting run {run.label}" + ("" if run.label.endswith(layers) else f": {layers}"))
     st.download_button(
         "Download spec JSON",
         data=spec.to_json(),

@@ -79,11 +79,13 @@ LESSONS: tuple[Lesson, ...] = (
         preset="parity",
         look_for=(
             "The network reports, at every step, whether it has seen an odd or even number of ones. On the "
-            "States page, the PCA trajectories of h fall, after the first few steps, into two clusters: one for "
-            "'odd', one for 'even', far apart, and each 1 in the input jumps the state from one to the other."
+            "States page, coloured by label, the PCA trajectories of h fall, after the first few steps, into two "
+            "groups: one for 'odd', one for 'even', far apart (a group may be a few tight clumps of its own), and "
+            "each 1 in the input jumps the state from one group to the other."
         ),
         page="states.py",
         claim=claims.parity_claim,
+        colour_by="label",
     ),
     Lesson(
         key="sine",

@@ -147,3 +147,14 @@ def test_the_sidebar_names_an_edited_layer_in_the_same_run():
     assert len(downloads) == 1  # the summary is replaced in its slot, not drawn twice
     at.run()
     assert sidebar_experiment(at) == "sine: lstm(7)"
+
+
+def test_the_sidebar_names_a_trained_runs_layers_once():
+    """A run trained here is labelled '#1 <spec.describe()>', which names its layers already: the sidebar says
+    'Inspecting run #1 sine: lstm(4)', not '... lstm(4): lstm(4)'."""
+    from apptools import train
+
+    at = train(new_app(tiny_spec()))
+    (run,) = runs_of(at)
+    captions = [c.value for c in at.sidebar.caption if c.value.startswith("Inspecting run")]
+    assert captions == [f"Inspecting run {run.label}"] and run.label.endswith(run.layers_text()), captions
