@@ -25,7 +25,8 @@ PLOTLY_CONFIG = {
 
 
 def figure(fig, *, key: str, how_to_read: bool = True, share: float = 1.0) -> None:
-    """A plotly Figure from rnnlab.plots, with its one-line how-to-read below; PNG export kept.
+    """A plotly Figure from rnnlab.plots, with its one-line how-to-read below instead of its subtitle (which plotly
+    does not wrap); PNG export kept.
 
     ``share``: the part of the page's width the chart gets (0.5 in one of two columns); in presentation mode
     the title is wrapped to fit it."""
@@ -34,6 +35,10 @@ def figure(fig, *, key: str, how_to_read: bool = True, share: float = 1.0) -> No
     reading = plots.how_to_read(fig) if how_to_read else ""
     if state.presentation():
         fig = presentation_layout(fig, share=share)
+    elif reading and fig.layout.title.subtitle.text:
+        # the caption below says it in type that wraps; plotly's one-line subtitle is cut at the chart's edge
+        fig = go_copy(fig)
+        fig.update_layout(title=dict(subtitle=dict(text="")))
     st.plotly_chart(fig, theme=None, key=key, config=PLOTLY_CONFIG)
     if reading:
         st.caption(f"How to read it: {reading}")
