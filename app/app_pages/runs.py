@@ -102,8 +102,10 @@ with messages.guard("The run store"):
                                "(for your own data) the data. Import it on another rnnlab server, or with "
                                "`rnnlab runs --import FILE`.")
             delete = st.button("Delete", key="runs_delete")
-        if reopen:
+        if reopen:  # as its link does: the run, its data and its spec (Build and Train show its experiment)
             run_store.reopen_stored_run(store, chosen_id)
+            run_store.adopt_run_data(state.current_run())
+            state.set_spec(state.current_run().spec, reset_widgets=True)
             st.rerun()
         if delete:
             store.delete(chosen_id)

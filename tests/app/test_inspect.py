@@ -9,6 +9,7 @@ from apptools import (
     go,
     new_app,
     runs_of,
+    spec_of,
     tiny_classification,
     tiny_spec,
     title,
@@ -142,6 +143,13 @@ def test_runs_page_save_reopen_overlay(trained):
     go(at, "states")  # the reopened run is inspectable
     assert_clean(at)
     assert chart(at, "state_heatmap")
+    # another session, on another experiment, reopens it from the store table: as its link would, the run brings
+    # its experiment (the sidebar and Build then name what is inspected, not the experiment left behind)
+    other = new_app(None, page="runs")
+    assert spec_of(other) != runs_of(at)[0].spec
+    other.button(key="runs_reopen").click().run()
+    assert_clean(other)
+    assert spec_of(other) == runs_of(at)[0].spec == runs_of(other)[-1].spec
 
 
 def test_bidirectional_layer_shows_both_directions():
