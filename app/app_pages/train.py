@@ -97,6 +97,14 @@ def result(run) -> None:
     if imported:
         st.info(f"Imported from {run.source}, not trained here: no training curves. The numbers below are the "
                 "model's own on this run's test data; the inspection pages show its gates and states.")
+    job = state.training_job()
+    if not imported and (job is None or job.job_id != run.run_id) and run.history is not None and len(run.history):
+        # a run reopened from the store or a link: no live training drew its curves, its history draws them
+        from rnnlab import plots
+
+        fig = plots.training_curves(run.history, title=f"Training curves: run {run.label}",
+                                    baseline=experiment.run_baseline(run))
+        figures.figure(fig, key="train_curves_of_run")
     metrics = {k: v for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and k not in ("epochs",)}
     columns = st.columns(min(6, max(1, len(metrics))))
     for column, (name, value) in zip(columns, metrics.items()):

@@ -6,7 +6,9 @@
 - a training that does not beat the trivial predictor ends in a warning that says so, not a green "Trained".
 """
 
-from apptools import JOB_KEY, assert_clean, chart, go, new_app, runs_of, spec_of, tiny_spec, train, wait_training
+import numpy as np
+from apptools import (JOB_KEY, array, assert_clean, chart, go, new_app, runs_of, spec_of, tiny_spec, train,
+                      wait_training)
 
 from rnnlab.experiments import baseline, load_data
 
@@ -31,6 +33,11 @@ def test_a_saved_runs_link_opens_the_trained_model_in_a_fresh_session(tmp_path, 
     go(student, "states")
     assert_clean(student)
     assert any(f"stored {saved.store_id}" in c.value for c in student.caption)  # the run banner names it
+    go(student, "train")  # the teacher's curves, from the stored history: every epoch's loss, as trained
+    assert_clean(student)
+    curves = chart(student, "training_curves")
+    loss = next(t for t in curves["data"] if t["name"] == "loss")
+    np.testing.assert_allclose(array(loss["y"]), saved.history["loss"].to_numpy(), rtol=1e-6)
 
 
 def test_a_link_to_a_run_this_server_lacks_says_so(tmp_path, monkeypatch):
