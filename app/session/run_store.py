@@ -157,12 +157,15 @@ def open_linked_run() -> None:
 
 
 def link_to(run, page_url: str | None) -> str | None:
-    """The link that reopens a saved run on this server: ``<scheme>://<host>/?run=<store id>`` from the address
-    of the page the user is on (None until the run is saved; a relative link when the address is unknown)."""
+    """The link that reopens a saved run on this server, on the page the user is on:
+    ``<scheme>://<host>/<page>?run=<store id>`` from that page's address, without its other parameters (the run
+    brings its experiment), so it stays short enough to read out. None until the run is saved; a relative link
+    when the address is unknown."""
     from urllib.parse import urlsplit
 
     if not getattr(run, "store_id", None):
         return None
     parts = urlsplit(page_url or "")
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    return f"{origin}/?run={run.store_id}"
+    page = parts.path.strip("/") if origin else ""
+    return f"{origin}/{page}?run={run.store_id}" if page else f"{origin}/?run={run.store_id}"

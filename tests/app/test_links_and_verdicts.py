@@ -40,6 +40,20 @@ def test_a_saved_runs_link_opens_the_trained_model_in_a_fresh_session(tmp_path, 
     np.testing.assert_allclose(array(loss["y"]), saved.history["loss"].to_numpy(), rtol=1e-6)
 
 
+def test_a_runs_link_opens_the_page_it_was_shared_from_and_nothing_else():
+    """Short enough to read out: the page the teacher is on and the run id, no experiment parameters (the run
+    brings its own); relative where the address is unknown (AppTest)."""
+    from types import SimpleNamespace
+
+    from app.session.run_store import link_to
+
+    run = SimpleNamespace(store_id="20261203-1")
+    assert link_to(run, "http://10.0.0.5:8501/train?seed=1&l0.n_units=8") == "http://10.0.0.5:8501/train?run=20261203-1"
+    assert link_to(run, "http://10.0.0.5:8501/") == "http://10.0.0.5:8501/?run=20261203-1"
+    assert link_to(run, None) == "/?run=20261203-1"
+    assert link_to(SimpleNamespace(store_id=None), "http://h/train") is None
+
+
 def test_a_link_to_a_run_this_server_lacks_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
     at = new_app(None, run="20991231-000000-000-deadbeef")
