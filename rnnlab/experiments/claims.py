@@ -315,8 +315,9 @@ def forget_gate_claim(runs, preset: str = "forget_gate") -> Evidence:
         numbers.update({f"unit_bit{bit}": float(unit), f"corr_bit{bit}": float(r), f"forget_bit{bit}": float(m)})
     sentence = (
         f"The units whose c follows bits 1-{bits} best are {_join(units, '{:d}')} (|correlation| "
-        f"{_join(corr)}); between pulses their forget gate has a median of {_join(medians)}; test MSE "
-        f"{mse:.3g} (always answering the mean: {base:.3g}), {forced_mse:.3g} with their forget gate fixed at 0."
+        f"{_join(corr)}); between pulses their forget gate has a median of {_join(medians)}; on the first "
+        f"{test.n_samples} test sequences the MSE is {mse:.3g} (always answering the mean: {base:.3g}), "
+        f"{forced_mse:.3g} with their forget gate fixed at 0."
     )
     suggestion = ""
     if not learned:
@@ -472,7 +473,7 @@ def vowels_claim(runs, preset: str = "japanese_vowels") -> Evidence:
     accuracy = _accuracy(run.model, test)
     holds = bool(accuracy >= VOWELS_ACCURACY)
     sentence = (f"The model names the speaker of {100 * accuracy:.1f}% of the {test.n_samples} test utterances "
-                f"(1 in 9, {100 / 9:.1f}%, by guessing).")
+                f"(1 in 9, {100 / 9:.1f}%, by guessing at random).")
     suggestion = "" if holds else "Train more epochs, or try another seed."
     focus = Focus(layer=recurrent_layers(run.model)[-1].name, sample=0)
     return Evidence(holds, sentence, {"accuracy": accuracy, "n_test": float(test.n_samples)}, suggestion, focus)
