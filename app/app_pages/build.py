@@ -174,9 +174,13 @@ def preview(train) -> None:
         f"{train.n_features}], task *{train.task}*{classes}; features: {', '.join(train.feature_names[:12])}"
         f"{' ...' if len(train.feature_names) > 12 else ''}."
     )
-    for warning in train.warnings[:10]:
+    for warning in train.warnings:  # every one: the loaders already sum up past ten sequences in one line
         st.warning(warning)
-    fig = plots.padding_grid(x, services.preview_lengths(x, train.lengths[:rows]),
+    readings = services.preview_lengths(x, train.lengths[:rows])
+    # the true real steps colour the grid too: a real step of the file that is all zero (even its first) is
+    # drawn as an all-zero step inside the sequence, not as padding; the hover names each row's sequence id
+    fig = plots.padding_grid(x, readings, real_steps=readings["true real steps"],
+                             sample_names=train.sequence_ids[:rows],
                              title=f"The first {rows} sequences: real steps, zeros and padding")
     figures.figure(fig, key="build_padding_grid")
 

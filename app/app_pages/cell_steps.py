@@ -63,13 +63,14 @@ def show_step(seq, t: int) -> None:
 
 with messages.guard("Step through a cell"):
     trace = experiment.run_trace(run)
+    pool = experiment.probe_pool(run)  # the sequences the trace probed, in its order
     top = st.columns([1.3, 1.5, 0.7])
     with top[0]:
         layer = widgets.layer_choice(trace, key="cell_layer", label="Layer and direction", view="gt_layer")
     record = trace.layers[layer]
     batch, time_steps, n_units = record.quantities["h"].shape
     b = widgets.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"cell_sample_{batch}",
-                           format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
+                           format_func=lambda i: widgets.sample_label(pool, i, record.seq_len[i]))
     u = top[2].selectbox("Unit", range(n_units), key=f"cell_unit_{layer}_{n_units}")
     seq = unit_sequence(run, trace, layer, b, u)
     playing = bool(state.recall("cell_playing", False))

@@ -70,7 +70,7 @@ with messages.guard("Gates"):
     record = trace.layers[layer]
     batch, time_steps, n_units = record.quantities["h"].shape
     b = widgets.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"gates_sample_{batch}",
-                      format_func=lambda i: f"sample {i} (length {int(record.seq_len[i])})")
+                      format_func=lambda i: widgets.sample_label(pool, i, record.seq_len[i]))
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}

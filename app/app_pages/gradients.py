@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app import state
-from app.session import experiment, lesson_runs
+from app.session import experiment, imported_model, lesson_runs
 from app.ui import figures, messages, widgets
 from app.ui import layer_docs as docs
 
@@ -85,11 +85,12 @@ with messages.guard("Gradients of this run"):
     batch = valid.shape[0]
     b = widgets.url_choice(st.selectbox, "Sample for the input strip and the dotted line", range(batch),
                            view="gr_sample", key=f"grad_sample_{batch}",
-                           format_func=lambda i: f"sample {i} (length {int(pool.lengths[i])})",
+                           format_func=lambda i: widgets.sample_label(pool, i),
                            help="The strip above each chart shows this sample's input on the same time steps; the "
                                 "dotted line is this sample's own ||dL/dh_t||.")
     fig = plots.gradient_norms(norms, valid, sample=b, **experiment.sample_strips(pool, b),
-                               title=f"||dL/dh_t|| per layer of run {run.label} (trained)")
+                               title=f"||dL/dh_t|| per layer of run {run.label} "
+                                     f"({'imported' if imported_model.is_imported(run) else 'trained'})")
     figures.figure(fig, key="grad_norms")
 
 with messages.guard("Side by side"):

@@ -28,14 +28,6 @@ with messages.guard("The lesson's evidence on this run"):
     messages.lesson_evidence(lesson_runs.evidence_on(run, "states.py"))
 
 
-def sample_label(pool, b: int) -> str:
-    text = f"sample {b} (length {int(pool.lengths[b])}"
-    if pool.task == "classification":
-        name = pool.class_names[pool.y[b]] if pool.class_names else str(pool.y[b])
-        text += f", label {name}"
-    return text + ")"
-
-
 def colourings(pool, batch: int) -> dict:
     """'Colour by' option -> state_trajectories keyword arguments: class labels per sample or per step, or a
     regression target (one option per output, up to 4) on a continuous scale."""
@@ -126,14 +118,14 @@ def view(run, pool, final) -> None:
     valid = record.valid  # [B, T]
     batch, time_steps, n_units = values.shape
     b = widgets.url_choice(controls[3].selectbox, "Sample", range(batch), view="st_sample", key=f"states_sample_{batch}",
-                      format_func=lambda i: sample_label(pool, i))
+                      format_func=lambda i: widgets.sample_label(pool, i))
     units = widgets.url_multi(controls[4].multiselect, "Units for the lines", range(n_units), list(range(min(4, n_units))),
                          view="st_units", key=f"states_units_{layer}_{n_units}")
 
     left, right = st.columns(2)
     with left:
         fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **experiment.sample_strips(pool, b),
-                                  title=f"{layer}: {quantity} of {sample_label(pool, b)}, units x time")
+                                  title=f"{layer}: {quantity} of {widgets.sample_label(pool, b)}, units x time")
         figures.figure(fig, key="states_heatmap", share=0.5)
     with right:
         if units:

@@ -22,8 +22,22 @@ def guard(what: str):
     try:
         yield
     except Exception as error:  # noqa: BLE001 - shown to the user, logged for the developer
-        st.error(error_message(what, error))
+        st.error(said_once(what, error_message(what, error)))
         log.warning("%s failed:\n%s", what, traceback.format_exc())
+
+
+def said_once(what: str, message: str) -> str:
+    """``what``'s message with a name said once: rnnlab's file errors start with the file's name ("a.csv: column
+    'ax', line 7 ..."), so under "Reading a.csv" the message would say "Reading a.csv: a.csv: column ...". When
+    the error opens with the words that end ``what``, they are dropped from the error's part; an error that does
+    not name them keeps all it says."""
+    words = what.split(" ")
+    for start in range(len(words)):
+        name = " ".join(words[start:])
+        doubled = f"{what}: {name}: "
+        if name and message.startswith(doubled):
+            return f"{what}: {message[len(doubled):]}"
+    return message
 
 
 def show_messages() -> None:

@@ -52,3 +52,18 @@ def url_multi(widget, label: str, options, default, *, view: str, key: str, **kw
     value = widget(label, options, default=state.view_ints(view, options, default), key=key, **kwargs)
     state.set_view(view, list(value), list(default))
     return list(value)
+
+
+def sample_label(pool, b: int, length: int | None = None) -> str:
+    """Sample b of a probe pool (a SequenceDataset [B, T, D]) as a picker names it: "sample 3: s097 (length 14,
+    label 1)". The sequence's id (the CSV's id column, else its place in the file the pool was taken from) follows
+    the batch index when it says more than it, so "sample 3" can be found in the user's file; ``length``: the one
+    to show (default: the pool's true length); the label for classification."""
+    text = f"sample {b}"
+    ids = getattr(pool, "sequence_ids", ())
+    if b < len(ids) and str(ids[b]) != str(b):
+        text += f": {ids[b]}"
+    text += f" (length {int(pool.lengths[b] if length is None else length)}"
+    if getattr(pool, "task", None) == "classification":
+        text += f", label {pool.class_names[pool.y[b]] if pool.class_names else pool.y[b]}"
+    return text + ")"

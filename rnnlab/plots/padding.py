@@ -32,7 +32,8 @@ _READING_SYMBOLS = ("line-ns", "triangle-down", "triangle-up", "diamond", "x-thi
 _READING_COLOURS = ("#000000", HIGHLIGHT, OKABE_ITO[2], OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[6])
 
 
-def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) -> go.Figure:
+def padding_grid(x, lengths: Mapping[str, object], *, real_steps=None, sample_names=None,
+                 title: str | None = None) -> go.Figure:
     """[B, T, D] inputs + dict reading name -> [B] lengths or [B, 2] step ranges -> B x T grid of real / zero /
     padding steps.
 
@@ -43,7 +44,12 @@ def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) 
     (start, stop) ranges (e.g. the true real steps of pre-padded data, start..stop-1) is a bracket: a marker
     where the steps start (between start-1 and start) and one where they end, joined by a line. Rows where
     the readings cover different steps get a vermillion frame and a "≠" in the tick label.
-    ``layout.meta['readings']``: reading name -> [[start, stop], ...] per row.
+    ``real_steps``: the true real steps when known ([B] lengths, steps 0..L-1, or [B, 2] (start, stop) ranges,
+    e.g. the rows a CSV has): an all-zero step inside them is a real all-zero step (1), not padding, even at the
+    start or end of the sequence; an all-zero step outside is padding (2). Without it the data alone decide.
+    ``sample_names``: [B] names for the hover (e.g. the sequences' ids in the user's file).
+    ``layout.meta['readings']``: reading name -> [[start, stop], ...] per row; ``layout.meta['real_steps']``:
+    the true real steps as [[start, stop], ...] (None when not given).
     """
     x = _array(x, "x", 3, "[B, T, D] (batch, time, features)")
     batch, time_steps, _ = x.shape
@@ -70,9 +76,22 @@ def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) 
         readings[str(name)] = array
 
     nonzero = np.abs(x).max(axis=2) > 0  # [B, T]
-    seen_before = np.cumsum(nonzero, axis=1) > 0  # a real step at or before t
-    seen_after = np.cumsum(nonzero[:, ::-1], axis=1)[:, ::-1] > 0  # a real step at or after t
-    category = np.where(nonzero, 0, np.where(seen_before & seen_after, 1, 2))  # [B, T]
+    if real_steps is None:  # the data alone: zeros between non-zero steps are inside, the others padding
+        seen_before = np.cumsum(nonzero, axis=1) > 0  # a real step at or before t
+        seen_after = np.cumsum(nonzero[:, ::-1], axis=1)[:, ::-1] > 0  # a real step at or after t
+        inside = seen_before & seen_after  # [B, T]
+    else:
+        real_steps = _real_step_ranges(real_steps, batch, time_steps)  # [B, 2] (start, stop)
+        t = np.arange(time_steps)[None, :]  # [1, T]
+        inside = (t >= real_steps[:, :1]) & (t < real_steps[:, 1:])  # [B, T]: the true real steps
+    category = np.where(nonzero, 0, np.where(inside, 1, 2))  # [B, T]
+    if sample_names is None:
+        names = np.array([str(b) for b in range(batch)], dtype=object)
+    else:
+        names = np.array([str(n) for n in np.asarray(sample_names, dtype=object).reshape(-1)], dtype=object)
+        if names.shape != (batch,):
+            raise PlotInputError(f"sample_names must name the B={batch} rows of x; got {names.size} names")
+        names = np.array([str(b) if n == str(b) else f"{b} ({n})" for b, n in enumerate(names)], dtype=object)
     if readings:
         stacked = np.stack(list(readings.values()))  # [R, B, 2]
         disagree = (stacked != stacked[0]).any(axis=(0, 2))  # [B]
@@ -91,8 +110,9 @@ def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) 
             colorbar=dict(tickvals=[0, 1, 2], ticktext=list(PADDING_CATEGORIES), title=dict(text="step")),
             xgap=1,
             ygap=1,
-            customdata=np.array(PADDING_CATEGORIES, dtype=object)[category],
-            hovertemplate="sample %{y}, t=%{x}: %{customdata}<extra></extra>",
+            customdata=np.stack([np.array(PADDING_CATEGORIES, dtype=object)[category],
+                                 np.repeat(names[:, None], time_steps, axis=1)], axis=-1),  # [B, T, 2]
+            hovertemplate="sample %{customdata[1]}, t=%{x}: %{customdata[0]}<extra></extra>",
             name="steps",
         )
     )
@@ -140,7 +160,10 @@ def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) 
         margin=dict(b=120),
     )
     reading = (
-        "Blue = real step, orange = all-zero step inside the data, grey = padding; each marker is where "
+        ("Blue = real step, orange = all-zero step inside the sequence (the true lengths say it is real), "
+         "grey = padding" if real_steps is not None else
+         "Blue = real step, orange = all-zero step inside the data, grey = padding")
+        + "; each marker is where "
         "one reading of the length stops"
         + (" (a bracket |—| spans the steps a reading says are real)" if ranged else "")
         + ". Framed rows (≠) are samples where the readings disagree."
@@ -153,7 +176,23 @@ def padding_grid(x, lengths: Mapping[str, object], *, title: str | None = None) 
         height=max(340, 230 + 24 * batch),
         disagree=np.flatnonzero(disagree).tolist(),
         readings={name: array.tolist() for name, array in readings.items()},
+        real_steps=None if real_steps is None else real_steps.tolist(),
     )
+
+
+def _real_step_ranges(real_steps, batch: int, time_steps: int) -> np.ndarray:
+    """[B] lengths or [B, 2] (start, stop) ranges -> [B, 2] int64 (start, stop), checked against x [B, T, D]."""
+    array = np.asarray(real_steps)
+    if array.shape not in ((batch,), (batch, 2)) or not np.issubdtype(array.dtype, np.number):
+        raise PlotInputError(f"real_steps must be [B] = ({batch},) lengths or [B, 2] = ({batch}, 2) (start, stop) "
+                             f"ranges matching x; got shape {array.shape}")
+    array = array.astype(np.int64)
+    if array.ndim == 1:
+        array = np.stack([np.zeros_like(array), array], axis=1)
+    if np.any(array < 0) or np.any(array > time_steps) or np.any(array[:, 0] > array[:, 1]):
+        raise PlotInputError(f"real_steps must be (start, stop) with 0 <= start <= stop <= {time_steps}; "
+                             f"got {array.tolist() if batch <= 20 else 'values outside'}")
+    return array
 
 
 def dynamic_comparison(
