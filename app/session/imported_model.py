@@ -4,6 +4,7 @@ page, made into a session run that every inspection page opens, without training
     imported = keras_import(data, "model.keras", train)            # safe mode, size-limited, shapes checked
     imported = tflearn_import(spec, train, {"net.tfl.index": ..., "net.tfl.data-00000-of-00001": ...})
     run = open_as_run(imported, spec, (train, test))                # the session's current run
+    run.agreement                # a .keras file's: the converted model's predictions against Keras's, per split
     run_store.save_run(run)    # the run store keeps origin(run) with it; reopened_run opens it again (its link too)
 
 Shapes as in rnnlab: inputs [N, T, D]; a model's input [B, T, D] (T may be None: any length).
@@ -16,7 +17,7 @@ import os
 import tempfile
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,10 @@ MAX_MODEL_MB = 20
 MAX_CHECKPOINT_MB = 20
 #: Checkpoint files that may come along and are not needed: TFLearn's graph (.meta) and its 'checkpoint' list.
 IGNORED_CHECKPOINT_FILES = (".meta", "checkpoint")
+#: The largest |converted - Keras| prediction at which a row still counts as agreeing.
+AGREEMENT_TOLERANCE = 1e-4
+#: The training split is compared too when it has at most this many rows (the test split always is).
+AGREEMENT_TRAIN_ROWS = 5000
 
 
 def _shape_text(shape) -> str:
@@ -46,13 +51,15 @@ class ImportedModel:
     """A model read from the user's files, ready to open as a run.
 
     model: a keras.Model on rnnlab's layers, [B, T, D] -> its head's output. source: the file name(s).
-    kind: 'keras' or 'tflearn'. report: the TFLearnLoadReport (TFLearn checkpoints only).
+    kind: 'keras' or 'tflearn'. report: the TFLearnLoadReport (TFLearn checkpoints only). original: the Keras
+    model as the .keras file holds it (Keras's own layers), kept to compare predictions when it opens as a run.
     """
 
     model: Any
     source: str
     kind: str
     report: Any = None
+    original: Any = field(default=None, repr=False, compare=False)
 
     def layers(self) -> list[dict]:
         """-> [{'layer', 'type', 'output shape', 'parameters'}] for each layer of the model, in order."""
@@ -72,6 +79,15 @@ class ImportedRun(jobs.SessionRun):
     source: str = ""
     kind: str = "keras"
     load_report: str = ""
+    #: (test, training) Agreements of the converted model with the .keras file's own model; () when not measured
+    agreement: tuple = ()
+    #: the .keras file's own model's test loss and metric, when its predictions differ from the converted model's
+    keras_metrics: dict = field(default_factory=dict)
+
+    def agreement_message(self) -> tuple[str, str] | None:
+        """-> ('success' | 'warning', the sentence saying whether the converted model's predictions equal the Keras
+        model's on this run's data), or None when not measured (TFLearn checkpoints, stored runs)."""
+        return agreement_message(self.agreement) if self.agreement else None
 
     def layers_text(self) -> str:
         """'lstm(8, seq, dynamic) > gru(6, dynamic) > dense(9)': the imported model's own layers (a .keras file's
@@ -81,10 +97,20 @@ class ImportedRun(jobs.SessionRun):
         return describe_model(self.model)
 
     def summary(self) -> str:
-        """'imported from model.keras, not trained here, val_loss 0.69, val_accuracy 0.5'."""
-        parts = [f"imported from {self.source}, not trained here"]
-        parts += [f"{k} {v:.4g}" for k, v in self.final_metrics.items() if isinstance(v, (int, float))]
-        return ", ".join(parts[:4])
+        """'imported from model.keras, not trained here, val_loss 0.69, val_accuracy 0.5'; when the converted model's
+        predictions differ from the Keras model's: 'imported from model.keras, not trained here; converted model
+        val_loss 0.58, val_accuracy 0.83; the Keras model val_loss 0.57, val_accuracy 0.87 (24 of 30 test rows
+        differ)'."""
+        def numbers(metrics: dict) -> list[str]:
+            return [f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float))][:3]
+
+        head = f"imported from {self.source}, not trained here"
+        if not self.keras_metrics:
+            return ", ".join([head, *numbers(self.final_metrics)])
+        test = self.agreement[0] if self.agreement else None
+        differ = f" ({len(test.rows)} of {test.n_rows} test rows differ)" if test is not None and test.rows else ""
+        return (f"{head}; converted model {', '.join(numbers(self.final_metrics))}; the Keras model "
+                f"{', '.join(numbers(self.keras_metrics))}{differ}")
 
 
 def describe_model(model) -> str:
@@ -195,6 +221,7 @@ def keras_import(data: bytes, file_name: str, dataset, max_mb: int = MAX_MODEL_M
     (not a .keras file, over max_mb, refused by safe mode, a layer rnnlab cannot reproduce, shapes that differ)."""
     import rnnlab
     from rnnlab.errors import RnnlabError
+    from rnnlab.layers.keras_models import load_keras_model
 
     problem = keras_file_problem(file_name, len(data), max_mb)
     if problem:
@@ -205,11 +232,12 @@ def keras_import(data: bytes, file_name: str, dataset, max_mb: int = MAX_MODEL_M
             handle.write(data)
         try:
             with rnnlab.naming_context():
-                model = rnnlab.from_keras(path)
+                original = load_keras_model(path)  # Keras's own layers: kept to compare predictions with
+                model = rnnlab.from_keras(original)
         except RnnlabError as error:
             raise RnnlabError(str(error).replace(repr(path), file_name).replace(path, file_name)) from None
     check_model_fits(model, dataset, source=file_name)
-    return ImportedModel(model=model, source=file_name, kind="keras")
+    return ImportedModel(model=model, source=file_name, kind="keras", original=original)
 
 
 def tflearn_import(spec, dataset, files: dict[str, bytes]) -> ImportedModel:
@@ -250,6 +278,132 @@ def report_rows(report) -> list[dict]:
              "shape": "[" + ", ".join(str(d) for d in v.shape) + "]"} for v in report.loaded]
 
 
+# ------------------------------------------------------------------------------------------------ agreement
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Whether the converted model's predictions equal the .keras file's own model's on one split of the run's data.
+
+    split: 'test' or 'training'. n_rows: its N. max_difference: the largest |converted - Keras| over every row and
+    output (real steps only when the output is per step). rows: the indices (into the split) of the rows whose
+    largest difference exceeds ``tolerance``; ids: their sequence ids (SequenceDataset.sequence_ids). interior_zeros:
+    for each of those rows, its all-zero steps before its last non-zero step when the converted model has dynamic
+    layers (the known reason: Keras's mask skips such a step and goes on, dynamic mode counts the non-zero steps
+    and stops early), else ().
+    """
+
+    split: str
+    n_rows: int
+    max_difference: float
+    tolerance: float = AGREEMENT_TOLERANCE
+    rows: tuple[int, ...] = ()
+    ids: tuple[str, ...] = ()
+    interior_zeros: tuple[tuple[int, ...], ...] = ()
+
+    @property
+    def agrees(self) -> bool:
+        return not self.rows
+
+    @property
+    def explained(self) -> tuple[int, ...]:
+        """The differing rows that have the known reason (an all-zero step inside the sequence)."""
+        return tuple(row for row, zeros in zip(self.rows, self.interior_zeros) if zeros)
+
+    def row_names(self, limit: int = 10) -> str:
+        """'row 3 (id s27), row 5 (id s29) ... and 4 more': the first ``limit`` differing rows."""
+        shown = [f"row {row} (id {name})" if name != str(row) else f"row {row}"
+                 for row, name in zip(self.rows[:limit], self.ids[:limit])]
+        more = len(self.rows) - len(shown)
+        return ", ".join(shown) + (f" ... and {more} more" if more > 0 else "")
+
+
+def _has_dynamic_layers(model) -> bool:
+    """Whether any recurrent layer of ``model`` (nested models too) infers lengths from all-zero steps."""
+    return any(getattr(layer, "dynamic_lengths", False) or (layer is not model and hasattr(layer, "layers")
+                                                           and _has_dynamic_layers(layer))
+               for layer in getattr(model, "layers", []))
+
+
+def compare_predictions(original, converted, dataset, split: str = "test",
+                        tolerance: float = AGREEMENT_TOLERANCE) -> Agreement:
+    """The .keras file's own model and its conversion, both [B, T, D] -> head, on ``dataset`` x [N, T, D] ->
+    Agreement: max |difference| of their predictions, the rows (and sequence ids) that differ beyond ``tolerance``,
+    and which of those have an all-zero step before their last non-zero step (with dynamic layers, the reason).
+    Per-step outputs [N, T, k] are compared on the data's real steps (dataset.valid_mask) only: at padded steps a
+    masked Keras layer repeats its last output, rnnlab outputs 0, and neither counts in the metrics."""
+    from rnnlab.padding import padding_report
+
+    x = np.asarray(dataset.x, np.float32)
+    keras_pred = np.asarray(original.predict(x, verbose=0, batch_size=256), np.float64)
+    ours = np.asarray(converted.predict(x, verbose=0, batch_size=256), np.float64)
+    both_nan = np.isnan(ours) & np.isnan(keras_pred)  # NaN on one side only is a difference, on both it is not
+    difference = np.where(both_nan, 0.0, np.abs(ours - keras_pred)).reshape(len(x), -1)  # [N, outputs]
+    if keras_pred.ndim == 3 and keras_pred.shape[1] == x.shape[1]:  # one output per step: real steps only
+        real = np.repeat(np.asarray(dataset.valid_mask, bool), keras_pred.shape[2], axis=1)  # [N, T * k]
+        difference = np.where(real, difference, 0.0)
+    per_row = np.nan_to_num(difference, nan=np.inf).max(axis=1) if difference.size else np.zeros(len(x))  # [N]
+    rows = tuple(int(i) for i in np.flatnonzero(per_row > tolerance))
+    dynamic = _has_dynamic_layers(converted)
+    interior = padding_report(x).interior_zero_steps if dynamic and rows else ()
+    return Agreement(split=split, n_rows=len(x), max_difference=float(per_row.max()) if len(x) else 0.0,
+                     tolerance=tolerance, rows=rows, ids=tuple(str(dataset.sequence_ids[i]) for i in rows),
+                     interior_zeros=tuple(interior[i] if dynamic else () for i in rows))
+
+
+def agreement_message(agreements) -> tuple[str, str]:
+    """(test Agreement, training Agreement or none) -> ('success' | 'warning', the sentence the Build page shows)."""
+    test, *rest = agreements
+    training = rest[0] if rest else None
+    if test.agrees:
+        also = (f" and on all {training.n_rows} training rows (max difference {training.max_difference:.2g})"
+                if training is not None and training.agrees else "")
+        text = (f"On your data the converted model's predictions equal the Keras model's on all {test.n_rows} test "
+                f"rows (max difference {test.max_difference:.2g}, tolerance {test.tolerance:g}){also}.")
+        if training is None or training.agrees:
+            return "success", text
+        return "warning", text + " " + _differ_text(training)
+    text = _differ_text(test)
+    if training is not None:
+        text += (f" On the training split: all {training.n_rows} rows agree." if training.agrees
+                 else f" On the training split: {len(training.rows)} of {training.n_rows} rows differ.")
+    return "warning", text
+
+
+def _differ_text(found: Agreement) -> str:
+    text = (f"On your data the converted model's predictions differ from the Keras model's on {len(found.rows)} of "
+            f"{found.n_rows} {found.split} rows (max difference {found.max_difference:.3g}, tolerance "
+            f"{found.tolerance:g}): {found.row_names()}.")
+    explained = found.explained
+    if explained:
+        row = explained[0]
+        steps = list(found.interior_zeros[found.rows.index(row)])
+        who = "all of them" if len(explained) == len(found.rows) else f"{len(explained)} of them"
+        text += (f" Why: {who} have an all-zero step before their last non-zero step (row {row}: t={steps}). "
+                 "Keras's Masking skips such a step and carries the state on to the rest of the sequence; the "
+                 "converted layers (dynamic=True) take TFLearn's length, the number of steps that are not all zero, "
+                 "so they stop early and drop the last real step(s). The numbers and pages of this run are the "
+                 "converted model's. To inspect the model Keras runs, remove the all-zero steps inside sequences "
+                 "(Keras skips them, so its final predictions stay the same) and pad only at the end; or build the "
+                 "model with rnnlab's layers and explicit lengths (seq_len) and train it here.")
+    if len(explained) < len(found.rows):
+        text += (f" {len(found.rows) - len(explained)} differing row(s) have no all-zero step inside the sequence: "
+                 "the conversion itself differs there (a layer the converted model reproduces differently).")
+    return text
+
+
+def measure_agreement(imported: ImportedModel, data: tuple) -> tuple:
+    """An imported .keras model + the run's (train, test) -> (test Agreement[, training Agreement]): the training
+    split only when it has at most AGREEMENT_TRAIN_ROWS rows; () without the file's own model or test data."""
+    train, test = data
+    if imported.original is None or test is None or not test.n_samples:
+        return ()
+    found = [compare_predictions(imported.original, imported.model, test, "test")]
+    if train is not None and 0 < train.n_samples <= AGREEMENT_TRAIN_ROWS:
+        found.append(compare_predictions(imported.original, imported.model, train, "training"))
+    return tuple(found)
+
+
 # ------------------------------------------------------------------------------------------------ the run
 
 
@@ -279,9 +433,13 @@ def held_out_metrics(model, spec, train, test) -> dict:
 
 def imported_run(imported: ImportedModel, spec, data: tuple, number: int) -> ImportedRun:
     """ImportedModel + the spec and (train, test) data it is inspected on -> ImportedRun labelled '#number
-    imported <source>' (no history: it was not trained here)."""
+    imported <source>' (no history: it was not trained here). For a .keras file, the converted model's predictions
+    are compared with the file's own model's on that data (``agreement``), and where they differ on the test split
+    the Keras model's own test numbers are kept beside the converted model's (``keras_metrics``)."""
     train, test = data
     report = str(imported.report) if imported.report is not None else ""
+    agreement = measure_agreement(imported, data)
+    differs = bool(agreement) and not agreement[0].agrees
     return ImportedRun(
         run_id=f"import-{uuid.uuid4().hex[:8]}",
         label=f"#{number} imported {imported.source}",
@@ -294,6 +452,8 @@ def imported_run(imported: ImportedModel, spec, data: tuple, number: int) -> Imp
         source=imported.source,
         kind=imported.kind,
         load_report=report,
+        agreement=agreement,
+        keras_metrics=held_out_metrics(imported.original, spec, train, test) if differs else {},
     )
 
 
@@ -335,6 +495,8 @@ def open_as_run(imported: ImportedModel, spec, data: tuple) -> ImportedRun:
     return run
 
 
-__all__ = ["ImportedModel", "ImportedRun", "MAX_CHECKPOINT_MB", "MAX_MODEL_MB", "check_model_fits",
-           "checkpoint_files_problem", "imported_run", "is_imported", "keras_file_problem", "keras_import",
-           "open_as_run", "origin", "remembered", "reopened_run", "report_rows", "held_out_metrics", "tflearn_import"]
+__all__ = ["AGREEMENT_TOLERANCE", "MAX_CHECKPOINT_MB", "MAX_MODEL_MB", "Agreement", "ImportedModel", "ImportedRun",
+           "agreement_message", "check_model_fits", "checkpoint_files_problem", "compare_predictions",
+           "held_out_metrics", "imported_run", "is_imported", "keras_file_problem", "keras_import",
+           "measure_agreement", "open_as_run", "origin", "remembered", "reopened_run", "report_rows",
+           "tflearn_import"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state
+
 KERAS_UPLOAD_KEY = "build_keras_upload"
 CHECKPOINT_UPLOAD_KEY = "build_tflearn_upload"
 OPEN_KEY = "build_open_imported"
@@ -46,7 +48,10 @@ def show_imported(imported, rows: list[dict], report_rows: list[dict]) -> None:
     if report is None:
         if any(r["type"] == "Identity" for r in rows):
             st.caption("A Masking(0.0) layer became Identity: the recurrent layers it masked run with dynamic=True, "
-                       "each sample's length read from its all-zero steps (what the mask said for post-padded data).")
+                       "each sample's length TFLearn's count of its steps that are not all zero. That is what the "
+                       "mask says for post-padded data; an all-zero step inside a sequence differs (Keras skips it "
+                       "and goes on, the converted layers stop early).")
+        show_agreement(imported)
         return
     if report.loaded:
         st.success(f"Loaded {len(report.loaded)} variables from {report.checkpoint} into the stack.")
@@ -63,6 +68,38 @@ def show_imported(imported, rows: list[dict], report_rows: list[dict]) -> None:
     if report.training_state:
         st.caption(f"Training state not loaded (optimizer slots, step counters): {len(report.training_state)} "
                    "variables; they do not change what the model computes.")
+
+
+def _opened_run(imported):
+    """The latest session run opened from ``imported`` (the same model object), or None."""
+    return next((run for run in reversed(state.session_runs())
+                 if getattr(run, "model", None) is imported.model and hasattr(run, "agreement_message")), None)
+
+
+def _numbers(metrics: dict) -> str:
+    return ", ".join(f"{key} {value:.4g}" for key, value in metrics.items() if isinstance(value, (int, float)))
+
+
+def show_agreement(imported) -> None:
+    """Whether the converted model's predictions equal the .keras file's own model's on the run's data (measured
+    when it opened as a run: ImportedRun.agreement), and the Keras model's own test numbers where they differ."""
+    if getattr(imported, "original", None) is None:
+        return
+    run = _opened_run(imported)
+    found = run.agreement_message() if run is not None else None
+    if found is None:
+        st.caption("Opening it as a run compares the converted model's predictions with the Keras model's on your "
+                   "data (test and training rows) and says here where they differ.")
+        return
+    level, text = found
+    if level == "success":
+        st.success(f"**{run.label}**: {text}", icon=":material/check_circle:")
+    else:
+        st.warning(f"**{run.label}**: {text}", icon=":material/warning:")
+    if run.keras_metrics:
+        st.caption(f"Test numbers of run {run.label}: the converted model (what the pages show) "
+                   f"{_numbers(run.final_metrics)}; the Keras model in {imported.source} "
+                   f"{_numbers(run.keras_metrics)}.")
 
 
 def open_button(imported) -> bool:
