@@ -14,7 +14,7 @@ from apptools import assert_clean, go, new_app, runs_of, tiny_classification
 from test_imported_model import keras_file, open_run, upload_model
 
 import rnnlab
-from app.session.imported_model import compare_predictions
+from app.session.import_agreement import compare_predictions
 from rnnlab.datasets.dataset import SequenceDataset
 from rnnlab.experiments import load_data
 
