@@ -16,6 +16,7 @@ PAGE = "gates"
 GATES = {"lstm": ("input", "forget", "output", "candidate"), "gru": ("reset", "update", "candidate"), "simple_rnn": ()}
 RANGES = {"input": (0.0, 1.0), "forget": (0.0, 1.0), "output": (0.0, 1.0), "reset": (0.0, 1.0), "update": (0.0, 1.0),
           "candidate": (-1.0, 1.0)}
+KNOCK_ON = 3  # the h chart adds (marked knock-on) up to this many units not chosen: those whose h changed most
 
 st.title("Gates")
 run = messages.need_run("The Gates page")
@@ -37,22 +38,34 @@ def intervened(run, pool, layer_key: str, quantity: str, value: float, units, fr
     return state.memo("intervention", key, lambda: rnnlab.probe(run.model, pool.x[b : b + 1], interventions=[intervention]))
 
 
-def output_change(before: np.ndarray, after: np.ndarray, pool, b: int, record, start: int) -> None:
+def output_names(pool, k: int) -> list[str]:
+    """The names of the model's k outputs: "output[i]" (as the target strip says "target[i]"), "P(class)" for a
+    class per step; the classes' names for a classification."""
+    if pool.task == "classification" or (pool.task == "sequence_labelling" and pool.n_classes):
+        classes = list(pool.class_names) if pool.class_names else [f"class {i}" for i in range(k)]
+        return classes if pool.task == "classification" else [f"P({c})" for c in classes]
+    return ["output"] if k == 1 else [f"output[{i}]" for i in range(k)]
+
+
+def output_change(before: np.ndarray, after: np.ndarray, pool, b: int, record, start: int, sample: str) -> None:
     """Show the model output before and after: a line chart for per-step outputs, a table otherwise."""
     from rnnlab import plots
 
-    if before.ndim == 2:  # [T, k] per-step outputs (sequence labelling)
-        fig = plots.intervention_before_after(before, after, start, valid=record.valid[b], state_name="model output",
-                                              title="Model output per step: before vs after the intervention")
+    k = before.shape[-1]
+    names = output_names(pool, k)
+    if before.ndim == 2:  # [T, k] per-step outputs (sequence labelling): all of them, else the 6 that change most
+        fig = plots.intervention_before_after(before, after, start, units=range(k) if k <= 6 else None, names=names,
+                                              noun="output", valid=record.valid[b], state_name="model output",
+                                              **experiment.sample_strips(pool, b),
+                                              title=f"Model output per step of {sample}: before vs after the "
+                                                    "intervention")
         figures.figure(fig, key="gates_output_change")
         return
-    rows = {"output": [f"{i}" for i in range(before.shape[-1])], "before": before, "after": after,
-            "change": after - before}
+    rows = {"output": names, "before": before, "after": after, "change": after - before}
     if pool.task == "classification":
-        rows["output"] = list(pool.class_names) if pool.class_names else [f"class {i}" for i in range(len(before))]
         target = int(pool.y[b])
-        st.markdown(f"Predicted class: **{rows['output'][int(np.argmax(before))]}** before, "
-                    f"**{rows['output'][int(np.argmax(after))]}** after (true: {rows['output'][target]}).")
+        st.markdown(f"Predicted class: **{names[int(np.argmax(before))]}** before, "
+                    f"**{names[int(np.argmax(after))]}** after (true: {names[target]}).")
     else:
         st.markdown(f"Target {np.round(np.asarray(pool.y[b]).ravel(), 4).tolist()}; prediction "
                     f"{np.round(before, 4).tolist()} before, {np.round(after, 4).tolist()} after.")
@@ -71,11 +84,12 @@ with messages.guard("Gates"):
     batch, time_steps, n_units = record.quantities["h"].shape
     b = widgets.url_choice(top[1].selectbox, "Sample", range(batch), view="gt_sample", key=f"gates_sample_{batch}",
                       format_func=lambda i: widgets.sample_label(pool, i, record.seq_len[i]))
+    sample = widgets.sample_label(pool, b, record.seq_len[b])  # as the picker names it
     gate_names = GATES[record.kind]
     if gate_names:
         gates = {g: record.quantities[g][b] for g in gate_names}
         fig = plots.gate_heatmaps(gates, record.valid[b], **experiment.sample_strips(pool, b),
-                                  title=f"{layer}: gates of sample {b} per unit over time")
+                                  title=f"{layer}: gates of {sample} per unit over time")
         figures.figure(fig, key="gates_heatmaps")
         fig = plots.gate_saturation({g: record.quantities[g] for g in gate_names}, record.valid,
                                     title=f"{layer}: gate saturation over {batch} samples")
@@ -83,7 +97,7 @@ with messages.guard("Gates"):
     else:
         st.info("A SimpleRNN has no gates: h = activation([x_t, h] @ W + b). Here is its pre-activation instead.")
         fig = plots.state_heatmap(record.quantities["pre_activation"][b], record.valid[b], state_name="pre_activation",
-                                  **experiment.sample_strips(pool, b), title=f"{layer}: pre-activation of sample {b}")
+                                  **experiment.sample_strips(pool, b), title=f"{layer}: pre-activation of {sample}")
         figures.figure(fig, key="gates_preactivation")
 
 with messages.guard("Intervention"):
@@ -112,11 +126,14 @@ with messages.guard("Intervention"):
         after = intervened(run, pool, layer, quantity, value, units, from_step, b)
         before_h = record.quantities["h"][b]
         after_h = after.layers[layer].quantities["h"][0]
-        which = f"units {list(units)}" if units else "all units"
-        fig = plots.intervention_before_after(before_h, after_h, from_step, valid=record.valid[b], state_name="h",
-                                              title=f"{layer}: h with {quantity} = {value:g} ({which}) from t={from_step}")
+        which = f"units {sorted(units)}" if units else "all units"
+        fig = plots.intervention_before_after(before_h, after_h, from_step, units=sorted(units) or None,
+                                              also_changed=KNOCK_ON if units else 0, valid=record.valid[b],
+                                              state_name="h", **experiment.sample_strips(pool, b),
+                                              title=f"{layer}, {sample}: h with {quantity} = {value:g} ({which}) "
+                                                    f"from t={from_step}")
         figures.figure(fig, key="gates_iv_states")
-        output_change(np.asarray(trace.output)[b], np.asarray(after.output)[0], pool, b, record, from_step)
+        output_change(np.asarray(trace.output)[b], np.asarray(after.output)[0], pool, b, record, from_step, sample)
     else:
         st.caption("Choose an intervention and press Apply: the result shows here for this layer and sample.")
 

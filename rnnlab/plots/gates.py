@@ -208,22 +208,53 @@ def gate_saturation(
 # -------------------------------------------------------------------------- interventions
 
 
+def _most_changed(before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """[T, n] before / after, valid [T] -> [n] the largest |after - before| over valid steps (NaN / inf count)."""
+    change = np.abs(np.where(mask[:, None], after - before, 0.0))  # [T, n]
+    return np.nanmax(np.where(np.isfinite(change), change, np.inf), axis=0)  # [n]
+
+
+def _column_names(names, n_units: int, state_name: str) -> list[str]:
+    if names is None or len(names) == 0:
+        return [f"unit {u}" for u in range(n_units)] if n_units > 1 else [state_name]
+    names = [str(n) for n in names]
+    if len(names) != n_units:
+        raise PlotInputError(f"names must name each of the {n_units} columns of before / after; got {len(names)} "
+                             f"names {names}")
+    return names
+
+
 def intervention_before_after(
     before,
     after,
     start_step: int,
     *,
     units: Sequence[int] | None = None,
+    also_changed: int = 0,
+    names: Sequence[str] | None = None,
+    noun: str = "unit",
     valid=None,
     state_name: str = "h",
     title: str | None = None,
+    inputs=None,
+    targets=None,
+    feature_names: Sequence[str] | None = None,
+    target_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> go.Figure:
     """[T, n] (or [T]) states before and after an intervention that starts at ``start_step`` -> lines.
 
-    Per unit: original as a solid line, intervened as a dashed line in the same colour; a vertical
-    marker at ``start_step``. ``units`` defaults to the (up to 6) units that change most, unit 0
-    when none changes. Padded
-    steps (valid [T] False) are left out and covered by a grey band.
+    Per column: original as a solid line, intervened as a dashed line in the same colour; a vertical
+    marker at ``start_step``. Padded steps (valid [T] False) are left out and covered by a grey band.
+
+    Which columns: ``units`` (the ones the intervention chose), then up to ``also_changed`` others that
+    change most, each named "... (knock-on)" in the legend and listed in the how-to-read line. Without
+    ``units``: the (up to 6) columns that change most, and the how-to-read line says so (column 0 when
+    nothing changes). ``names`` [n] name the columns (default "unit i"; e.g. "output[i]" for a model's
+    outputs), ``noun`` is their kind in words ("unit", "output"). ``inputs`` [T, D] and per-step
+    ``targets`` [T] / [T, k] (named by ``feature_names`` / ``target_names`` / ``class_names``) are drawn as
+    strips above the lines on the same time axis (see :mod:`.strips`). ``layout.meta``: ``units`` (every
+    column drawn, in legend order), ``chosen`` and ``knock_on``, ``names`` (the legend name of each).
     """
     before = _array(before, "before", (1, 2), "[T, n] or [T] (time, units)")
     after = _array(after, "after", (1, 2), "[T, n] or [T] (time, units)")
@@ -234,36 +265,80 @@ def intervention_before_after(
     time_steps, n_units = before.shape
     step = _step(start_step, "start_step", time_steps)
     mask = _mask(valid, "valid", (time_steps,), "[T] matching before / after")
-    if units is None:  # the (up to 6) units that change most; unit 0 alone when nothing changes
-        change = np.abs(np.where(mask[:, None], after - before, 0.0))  # [T, n]
-        change = np.nanmax(np.where(np.isfinite(change), change, np.inf), axis=0)  # [n]; NaN/inf count as change
-        ranked = [u for u in np.argsort(-change, kind="stable")[:6].tolist() if change[u] > 0]
-        chosen = sorted(ranked) or [0]
+    if isinstance(also_changed, bool) or not isinstance(also_changed, (int, np.integer)) or also_changed < 0:
+        raise PlotInputError(f"also_changed must be an int >= 0 (how many other columns to add); got {also_changed!r}")
+    labels = _column_names(names, n_units, state_name)
+    chosen = sorted(dict.fromkeys(_units(units, "units", n_units))) if units is not None else []
+    change = _most_changed(before, after, mask)
+    room = 6 if units is None else int(also_changed)
+    others = [u for u in np.argsort(-change, kind="stable").tolist() if u not in chosen and change[u] > 0][:room]
+    others = sorted(others)
+    if units is None and not others:
+        others = [0]  # nothing changed: column 0 stands for all of them
+    shown, legend = chosen + others, {}
+    for unit in chosen:
+        legend[unit] = labels[unit]
+    for unit in others:
+        legend[unit] = f"{labels[unit]} (knock-on)" if units is not None else labels[unit]
+    strips = strip_rows.make_strips(inputs, targets, time_steps, mask, feature_names=feature_names,
+                                    target_names=target_names, class_names=class_names)
+    rows = None
+    if strips:
+        fig, rows = strip_rows.strip_figure(strips, [380])
+        where = dict(row=rows.main[0], col=1)
     else:
-        chosen = _units(units, "units", n_units)
-    fig = go.Figure()
-    for i, unit in enumerate(chosen):
+        fig, where = go.Figure(), {}
+    for i, unit in enumerate(shown):
         colour = _colour(i)
-        label = f"unit {unit}" if n_units > 1 else state_name
+        label = legend[unit]
         for values, dash, kind in ((before, "solid", "before"), (after, "dash", "after")):
             fig.add_trace(
                 go.Scatter(
                     x=np.arange(time_steps), y=np.where(mask, values[:, unit], np.nan), mode="lines",
                     name=f"{label} {kind}", legendgroup=label, line=dict(color=colour, dash=dash, width=2),
                     hovertemplate=f"{label} {kind}<br>t=%{{x}}<br>{state_name}=%{{y:.3f}}<extra></extra>",
-                )
+                ),
+                **where,
             )
     fig.add_vline(x=step, line=dict(color=HIGHLIGHT, width=2, dash="dot"),
                   annotation_text=f"intervention at t={step}", annotation_position="top right",
-                  annotation_font_color=HIGHLIGHT)
-    _grey_padded_steps(fig, mask)
-    fig.update_xaxes(title_text=TIME_AXIS)
-    fig.update_yaxes(title_text=f"{state_name} (unit activation)")
+                  annotation_font_color=HIGHLIGHT, **where)
+    _grey_padded_steps(fig, mask, **where)
+    strip_rows.add_strips(fig, strips, rows, grey_padding=True)
+    fig.update_xaxes(title_text=TIME_AXIS, **where)
+    fig.update_yaxes(title_text=f"{state_name} (unit activation)" if noun == "unit" else state_name, **where)
     reading = (
         "Solid = original run, dashed = with the intervention; where the dashed line leaves the solid one "
         "after the dotted marker shows how long the network carries the change."
     )
+    if n_units > 1:
+        reading = " ".join(filter(None, (reading, _shown_sentence(labels, chosen, others, units is None, n_units,
+                                                                  noun, change))))
+    reading += strip_rows.strips_reading(strips)
     return _finish(
         fig, chart="intervention_before_after", title=title or f"Intervention on {state_name}: before vs after",
-        reading=reading, units=chosen, start_step=step,
+        reading=reading, units=shown, chosen=chosen, knock_on=others if units is not None else [],
+        names=[legend[u] for u in shown], start_step=step, **strip_rows.strips_meta(strips),
     )
+
+
+def _shown_sentence(labels, chosen, others, ranked_only, n_units, noun, change) -> str:
+    """The how-to-read sentence that says why each drawn column is there."""
+    def listed(columns):
+        return ", ".join(labels[u] for u in columns)
+
+    def count(k):
+        return f"{k} {noun}" + ("s" if k != 1 else "")
+
+    if ranked_only:
+        if not (change[others] > 0).any():
+            return f"None of the {count(n_units)} changed; {listed(others)} stands for all of them."
+        return f"Shown: the {len(others)} of {count(n_units)} that changed most ({listed(others)})."
+    if not others and len(chosen) == n_units:
+        return ""  # every column: nothing to explain
+    sentence = f"Shown: {listed(chosen)} (chosen)"
+    if others:
+        k = len(others)
+        sentence += (f" and, marked knock-on, {listed(others)}: the {count(k) if k > 1 else noun} not chosen that "
+                     f"changed most (the change reached {'them' if k > 1 else 'it'} through the network)")
+    return sentence + "."
