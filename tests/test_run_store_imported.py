@@ -60,7 +60,7 @@ def test_an_imported_model_round_trips_its_origin_model_and_metrics(tmp_path, im
     run_id = store.save(SPEC, imported_result(model), imported=ORIGIN)
     meta = json.loads((tmp_path / run_id / "meta.json").read_text())
     assert meta["imported"] == {"source": "lstm_gru.keras", "kind": "keras", "load_report": "",
-                                "layers": "lstm(4, seq) > gru(3) > dense(3)"}
+                                "layers": "lstm(4, seq) > gru(3) > dense(3)", "agreement": [], "keras_metrics": {}}
     assert meta["describe"] == "variable_length: lstm(4, seq) > gru(3) > dense(3)"  # its layers, not the spec's
     assert meta["has_model"] and meta["final_metrics"] == {"val_loss": 1.0986, "val_accuracy": 0.375}
 

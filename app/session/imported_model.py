@@ -86,11 +86,15 @@ class ImportedRun(jobs.SessionRun):
     agreement: tuple = ()
     #: the .keras file's own model's test loss and metric, when its predictions differ from the converted model's
     keras_metrics: dict = field(default_factory=dict)
+    #: a stored run's ('success' | 'warning', sentence), as agreement_message() said it when the run was saved
+    stored_agreement: tuple = ()
 
     def agreement_message(self) -> tuple[str, str] | None:
         """-> ('success' | 'warning', the sentence saying whether the converted model's predictions equal the Keras
         model's on this run's data), or None when not measured (TFLearn checkpoints, stored runs)."""
-        return agreement_message(self.agreement) if self.agreement else None
+        if self.agreement:
+            return agreement_message(self.agreement)
+        return tuple(self.stored_agreement) if self.stored_agreement else None
 
     def layers_text(self) -> str:
         """'lstm(8, seq, dynamic) > gru(6, dynamic) > dense(9)': the imported model's own layers (a .keras file's
@@ -336,11 +340,13 @@ def imported_run(imported: ImportedModel, spec, data: tuple, number: int) -> Imp
 
 def origin(run: ImportedRun):
     """An imported run -> rnnlab's ImportedOrigin: what the run store keeps of where its model came from (the
-    file, keras / tflearn, the load report, and a .keras model's own layers, which are not the spec's)."""
+    file, keras / tflearn, the load report, and a .keras model's own layers, which are not the spec's) and what
+    was measured of its conversion (the agreement sentence, the Keras model's own test numbers)."""
     from rnnlab.experiments.runs import ImportedOrigin
 
     return ImportedOrigin(source=run.source, kind=run.kind, load_report=run.load_report or "",
-                          layers=describe_model(run.model) if run.kind == "keras" else "")
+                          layers=describe_model(run.model) if run.kind == "keras" else "",
+                          agreement=tuple(run.agreement_message() or ()), keras_metrics=dict(run.keras_metrics))
 
 
 def reopened_run(stored, number: int) -> ImportedRun:
@@ -361,6 +367,8 @@ def reopened_run(stored, number: int) -> ImportedRun:
         source=found.source,
         kind=found.kind,
         load_report=found.load_report,
+        keras_metrics=dict(found.keras_metrics),
+        stored_agreement=tuple(found.agreement),
     )
 
 

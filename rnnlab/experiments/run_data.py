@@ -19,7 +19,7 @@ as what it is: ``ImportedOrigin`` (file, keras / tflearn, load report, its layer
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,12 +61,16 @@ class ImportedOrigin:
     """A stored model that was not trained here but read from the user's files: ``source`` the file name(s),
     ``kind`` 'keras' (a .keras file) or 'tflearn' (checkpoint files applied to the spec's stack), ``load_report``
     what loaded (TFLearn checkpoints; '' otherwise), ``layers`` the model's own layers as one line
-    ('lstm(4) > dense(1)'; '' = the spec's). Stored as meta.json's "imported" object."""
+    ('lstm(4) > dense(1)'; '' = the spec's), ``agreement`` ('success' | 'warning', the sentence) whether the
+    converted model predicted as the file's own Keras model on the run's data (empty: not measured), and
+    ``keras_metrics`` that model's own test numbers where they differed. Stored as meta.json's "imported" object."""
 
     source: str
     kind: str = "keras"
     load_report: str = ""
     layers: str = ""
+    agreement: tuple = ()
+    keras_metrics: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.source, str) or not self.source.strip():
@@ -75,7 +79,8 @@ class ImportedOrigin:
             raise RnnlabError(f"`kind` must be one of {list(IMPORT_KINDS)}; received {self.kind!r}.")
 
     def to_meta(self) -> dict:
-        return {"source": self.source, "kind": self.kind, "load_report": self.load_report, "layers": self.layers}
+        return {"source": self.source, "kind": self.kind, "load_report": self.load_report, "layers": self.layers,
+                "agreement": list(self.agreement), "keras_metrics": dict(self.keras_metrics)}
 
     @classmethod
     def from_meta(cls, value) -> ImportedOrigin | None:
@@ -84,8 +89,13 @@ class ImportedOrigin:
             return None
         text = {k: str(value.get(k) or "") for k in ("load_report", "layers")}
         kind = value.get("kind") if value.get("kind") in IMPORT_KINDS else "keras"
+        agreement = value.get("agreement") or ()
+        agreement = tuple(str(v) for v in agreement) if isinstance(agreement, list) and len(agreement) == 2 else ()
+        metrics = value.get("keras_metrics") or {}
+        metrics = {str(k): float(v) for k, v in metrics.items() if isinstance(v, (int, float))} \
+            if isinstance(metrics, dict) else {}
         try:
-            return cls(source=value["source"], kind=kind, **text)
+            return cls(source=value["source"], kind=kind, agreement=agreement, keras_metrics=metrics, **text)
         except RnnlabError:
             return None
 

@@ -101,7 +101,7 @@ def test_compare_predictions_names_the_rows_with_an_interior_zero_step_and_its_m
 # --------------------------------------------------------------------------------------------- the page
 
 
-def test_interior_zero_steps_the_page_warns_names_the_rows_and_keeps_keras_numbers_beside(tmp_path):
+def test_interior_zero_steps_the_page_warns_names_the_rows_and_keeps_keras_numbers_beside(tmp_path, monkeypatch):
     at = app_with_walks(interior=True)
     original = masked_lstm(D)
     upload_model(at, "m.keras", keras_file(tmp_path, original, "m.keras"))
@@ -147,6 +147,19 @@ def test_interior_zero_steps_the_page_warns_names_the_rows_and_keeps_keras_numbe
     assert_clean(at)
     assert (f"the Keras model val_loss {run.keras_metrics['val_loss']:.4g}" in texts(at.caption)
             and "(3 of 10 test rows differ)" in texts(at.caption)), texts(at.caption)
+
+    # stored and shared: the room's copy says the same (the sentence and the Keras model's numbers travel with it)
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "store"))
+    go(at, "train")
+    at.button(key="train_save_run").click().run()
+    assert_clean(at) and run.store_id
+    student = new_app(None, run=run.store_id)
+    assert_clean(student)
+    (opened,) = runs_of(student)
+    assert opened.keras_metrics == run.keras_metrics
+    assert opened.agreement_message() == run.agreement_message()
+    go(student, "gates")
+    assert f"the Keras model val_loss {run.keras_metrics['val_loss']:.4g}" in texts(student.caption)
 
 
 def test_without_interior_zeros_and_without_masking_the_page_says_every_row_agrees(tmp_path):

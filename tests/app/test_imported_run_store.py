@@ -47,8 +47,11 @@ def test_an_imported_model_saved_to_the_store_opens_from_its_link_as_imported(tm
     assert any(value.endswith(f"/?run={run.store_id}") for value in links), links
     assert not any(b.key == "train_save_run" for b in teacher.button)  # saved: the link instead of the button
     meta = json.loads((tmp_path / "runs" / run.store_id / "meta.json").read_text())
+    agreement = meta["imported"].pop("agreement")  # what was measured at import travels with it
+    assert agreement == list(run.agreement_message()) and agreement[0] in ("success", "warning")
     assert meta["imported"] == {"source": "lstm_gru.keras", "kind": "keras", "load_report": "",
-                                "layers": "lstm(4, seq, dynamic) > gru(3, dynamic) > dense(2)"}
+                                "layers": "lstm(4, seq, dynamic) > gru(3, dynamic) > dense(2)",
+                                "keras_metrics": run.keras_metrics}
 
     student = new_app(None, run=run.store_id)  # a fresh session: nothing but the link
     assert_clean(student)
