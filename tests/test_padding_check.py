@@ -224,6 +224,73 @@ def test_sequential_models_with_a_fixed_t_are_cut():
     assert report.first_layer.tolist() == [1 if 0 < n < T else -1 for n in LENGTHS]
 
 
+def zero_step_inside(x, rows=(1, 4), step=2):
+    """x with every feature of ``step`` set to 0 in ``rows``: a real reading of 0 inside the sequence, which
+    TFLearn's dynamic count (non-zero steps) cannot tell from padding."""
+    x = x.copy()
+    x[list(rows), step] = 0.0
+    return x
+
+
+def test_an_all_zero_step_inside_a_sequence_runs_short_even_alone_and_is_not_green():
+    x = zero_step_inside(post_padded())  # rows 1 (length 6) and 4 (length 8): step 2 is real and all zero
+    report = padding_invariance(clean_stack(), x, LENGTHS)
+    counted = ref.tflearn_lengths(x)  # the NumPy count of non-zero steps, padded or cut alike
+    assert counted.tolist() == [9, 5, 3, 1, 7, 6, 0]
+    assert report.passed  # alone the layer infers the same short length, so the outputs agree ...
+    assert report.lengths_alone[0].tolist() == [n if n else -1 for n in counted]
+    assert report.short_rows.tolist() == [1, 4]  # ... but rows 1 and 4 drop their last real step
+    assert report.first_short_layer.tolist() == [-1, 0, -1, -1, 0, -1, -1]
+    assert report.runs_short.tolist() == [[False, True, False, False, True, False, False]] * 3  # LSTM, BiRNN, GRU
+    assert not report.all_clear and report.zero_steps.tolist() == [0, 1, 0, 0, 1, 0, 0]
+    # the same rows the lengths table flags (its rule: the length, or the returned step, is not the truth)
+    table = layer_lengths(clean_stack(), x, true_lengths=LENGTHS)
+    assert table.differs.tolist() == report.runs_short.tolist()
+    verdict = report.verdict()
+    assert verdict.startswith(f"All {B - 1} rows give the same outputs alone and padded")
+    assert ("but on rows [1, 4] layer LSTM (and BiRNN, GRU after it) uses fewer steps than the sample has even "
+            "alone (row 1: 5 of 6; row 4: 7 of 8)") in verdict
+    assert "all-zero step inside a sequence ends it" in verdict and "pass seq_len with the true lengths" in verdict
+    assert report.to_frame()["runs short alone at"].tolist() == ["", "LSTM", "", "", "LSTM", "", ""]
+    assert report.to_dict()["all_clear"] is False
+
+
+def test_a_clean_batch_stays_green_and_seq_len_fixes_the_zero_step():
+    x = post_padded()
+    report = padding_invariance(clean_stack(), x, LENGTHS)
+    assert report.all_clear and not report.short_rows.size and report.short_summary() == ""
+    assert report.verdict() == f"All {B - 1} rows give the same outputs alone and padded (max difference " \
+                               f"{report._max():.2g})."
+    inputs, lengths = keras.Input(shape=(T, D)), keras.Input(shape=(), dtype="int32")
+    model = randomized(keras.Model([inputs, lengths], rnnlab.LSTM(N, dynamic=True)(inputs, seq_len=lengths)))
+    fixed = padding_invariance(model, [zero_step_inside(x), LENGTHS.astype(np.int32)], LENGTHS)
+    assert fixed.modes == ["seq_len"] and fixed.all_clear, fixed.verdict()
+
+
+def test_rows_that_differ_and_rows_that_run_short_are_both_said():
+    x = zero_step_inside(post_padded(), rows=(0,), step=4)  # row 0 has no padding: alone == padded, but short
+    report = padding_invariance(bias_between_bidirectional(), x, LENGTHS)
+    assert report.differing_rows.tolist() == [b for b, n in enumerate(LENGTHS) if 0 < n < T]  # as without the zero
+    assert report.short_rows.tolist() == [0] and report.first_short_layer[0] == 0
+    verdict = report.verdict()
+    differ, also = verdict.split(" Also, ")
+    assert differ.startswith(f"{len(report.differing_rows)} of {B - 1} rows give different outputs alone and padded: ")
+    assert "first at BiRNN_1" in differ and differ.endswith(".")
+    assert also.startswith(f"on row [0] layer BiRNN uses fewer steps than the sample has even alone ({T - 1} of {T})")
+
+
+def test_static_layers_never_run_short_even_when_they_read_the_padding():
+    inputs = keras.Input(shape=(T, D))
+    model = randomized(keras.Model(inputs, rnnlab.lstm(inputs, N, return_seq=True)))  # dynamic=False: T steps
+    padded = padding_invariance(model, zero_step_inside(post_padded()), LENGTHS)
+    assert padded.modes == ["static"] and not padded.short_rows.size  # it reads every real step, zeros included
+    net = keras.layers.Flatten()(rnnlab.lstm(inputs, N, return_seq=True))
+    flat = randomized(keras.Model(inputs, keras.layers.Dense(2)(net)))  # needs its T: each row runs padded alone
+    alone = padding_invariance(flat, post_padded(), LENGTHS)
+    assert alone.alone == padding_check.ALONE_PADDED and alone.lengths_alone[0].tolist() == [T] * 6 + [-1]
+    assert not alone.short_rows.size and alone.all_clear  # T steps alone >= every sample's real steps
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda m, x: padding_invariance(m, x, LENGTHS, atol=-1), "`atol` must be a number >= 0; received -1"),
     (lambda m, x: padding_invariance(m, x, LENGTHS[:3]), "`true_lengths` must be [B] = (7,) integers in 0..9"),
@@ -246,13 +313,60 @@ def test_the_lengths_chart_marks_exactly_the_cells_that_differ():
     fig = plots.layer_lengths_chart(lengths, [9, 6, 3], ["BiRNN", "BiRNN_1"])
     grid = np.asarray(fig.data[0].z)
     assert grid.tolist() == [[9, 9, 9], [6, 6, 9], [3, 3, 9]]  # true length first, then each layer
-    assert list(fig.data[0].x) == ["true length", "BiRNN", "BiRNN_1"]
-    marks = sorted(zip(fig.data[1].y, fig.data[1].x))
-    assert marks == [(1, "BiRNN_1"), (2, "BiRNN_1")]
+    assert list(fig.layout.xaxis.ticktext) == ["true length", "BiRNN", "BiRNN_1"]
+    assert list(fig.layout.xaxis.tickvals) == list(fig.data[0].x) == [0, 1, 2]
+    assert sorted(marked_cells(fig)) == [(1, "BiRNN_1"), (2, "BiRNN_1")]
     assert fig.layout.meta["differs"] == [[1, "BiRNN_1"], [2, "BiRNN_1"]]
     assert fig.layout.meta["lengths"]["BiRNN_1"] == [9, 9, 9]
     flagged = plots.layer_lengths_chart(lengths, [9, 6, 3], ["a", "b"], differs=[[False, True, False], [0, 0, 0]])
-    assert list(zip(flagged.data[1].y, flagged.data[1].x)) == [(1, "a")]
+    assert marked_cells(flagged) == [(1, "a")]
+
+
+def marked_cells(fig):
+    """The lengths chart -> [(sample, column name)] of its x marks: the cell whose centre is nearest each mark."""
+    centres, names = np.asarray(fig.layout.xaxis.tickvals), list(fig.layout.xaxis.ticktext)
+    return [(int(y), names[int(np.argmin(np.abs(centres - x)))]) for x, y in zip(fig.data[1].x, fig.data[1].y)]
+
+
+def test_the_x_mark_sits_beside_the_number_it_flags_not_on_it():
+    """Rows 3 and 7 (13 of 14, 10 of 11): the number is drawn at its cell's centre (heatmap texttemplate); the
+    mark must stay in that cell but far enough from the centre that the number shows."""
+    lengths = np.array([[14, 12, 13, 13, 9, 8, 11, 10]])
+    truth = np.array([14, 12, 13, 14, 9, 8, 11, 11])
+    fig = plots.layer_lengths_chart(lengths, truth, ["LSTM"])
+    heat, marks = fig.data
+    text = np.asarray(heat.text)
+    assert heat.texttemplate == "%{text}" and text[3, 1] == "13" and text[7, 1] == "10"
+    assert list(marks.y) == [3, 7] and marked_cells(fig) == [(3, "LSTM"), (7, "LSTM")]
+    centre = list(heat.x)[1]  # where the number "13" / "10" is drawn
+    for x in marks.x:
+        assert 0.25 <= abs(x - centre) < 0.5  # beside the number, inside its cell (cells are 1 wide)
+    assert marks.marker.size <= 12  # a mark that fits in the room left of the cell's edge
+    assert list(marks.customdata[0][:2]) == [13, 14] and marks.customdata[0][2] == "LSTM"  # hover: the numbers
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.layer_lengths_chart([[3, 2]], [3, 2], ["LSTM"]),
+    lambda: plots.invariance_chart([[0.0], [1.0]], ["x"]),
+])
+def test_the_layer_axis_above_the_plot_gets_room_under_the_title_and_subtitle(draw):
+    """The layer names and LAYER_AXIS are drawn above the plot (side='top'), inside the top margin: the margin
+    must hold the house title + subtitle (style._finish: 95 px) and those two lines, and the title must be pinned
+    to the top (plotly's 'auto' centres it in the margin, onto the axis title)."""
+    from rnnlab.plots import style
+
+    fig = draw()
+    house = style._finish(go_figure(), chart="x", title="t", reading="r").layout.margin.t
+    assert fig.layout.xaxis.side == "top" and fig.layout.xaxis.title.text and fig.layout.title.subtitle.text
+    assert fig.layout.margin.t >= house + 2 * 18 + 8  # tick labels and axis title: two 12-14 px lines + standoff
+    assert (fig.layout.title.yref, fig.layout.title.y, fig.layout.title.yanchor) == ("container", 1, "top")
+    assert fig.layout.title.pad.t + 2 * 22 <= house  # title + subtitle end inside the house room, above the axis
+
+
+def go_figure():
+    import plotly.graph_objects as go
+
+    return go.Figure()
 
 
 def test_the_invariance_chart_stars_each_rows_first_differing_layer():

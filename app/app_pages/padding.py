@@ -60,13 +60,8 @@ with messages.guard("Your stack"):
             state.remember(f"pad_stack_checked:{run.run_id}:{int(rows)}", True)
         if state.recall(f"pad_stack_checked:{run.run_id}:{int(rows)}"):
             report = padding_stack.invariance(run, int(rows))
-            checked = int(report.checked.sum())
-            if report.passed:
-                st.success(f"All {checked} rows give the same outputs alone and padded (every layer, and the model's "
-                           f"output, within {report.atol:g}).")
-            else:
-                st.warning(f"{len(report.differing_rows)} of {checked} rows give different outputs alone and padded:\n"
-                           + "\n".join(f"- {line}" for line in padding_stack.verdict_rows(report)))
+            good, box = padding_stack.invariance_box(report)  # green only when no layer drops real steps either
+            (st.success if good else st.warning)(box)
             st.caption(f"Alone: {report.how}. " + " ".join(report.notes))
             figures.figure(plots.invariance_chart(report.max_diff, report.layers, atol=report.atol),
                            key="pad_stack_invariance")

@@ -100,3 +100,19 @@ def verdict_rows(report) -> list[str]:
         lines.append(f"row {int(b)} (true length {int(report.true_lengths[b])}) parts ways first at **{layer}**"
                      f"{detail}; max |padded - alone| {np.nanmax(report.max_diff[b]):.3g}")
     return lines
+
+
+def invariance_box(report) -> tuple[bool, str]:
+    """PaddingInvariance -> (green, the box's markdown). Green only when the outputs agree alone and padded AND
+    no layer uses fewer steps than a sample has even alone (report.all_clear): agreeing outputs alone say nothing
+    about a row that both runs cut short. Else the rows that differ (one line each), the rows a layer runs short
+    on (report.short_summary), or both."""
+    checked = int(report.checked.sum())
+    short = report.short_summary()
+    if report.passed:
+        agree = (f"All {checked} rows give the same outputs alone and padded (every layer, and the model's output, "
+                 f"within {report.atol:g})")
+        return (True, agree + ".") if not short else (False, f"{agree}, but {short}")
+    differ = (f"{len(report.differing_rows)} of {checked} rows give different outputs alone and padded:\n"
+              + "\n".join(f"- {line}" for line in verdict_rows(report)))
+    return False, differ + (f"\n\nAlso, {short}" if short else "")

@@ -4,6 +4,7 @@
     table.to_frame()                                         # one row per (layer, sample), flagged where it differs
     report = padding_invariance(model, x, lengths)           # each sample alone at its true length vs padded
     report.verdict(); report.to_frame()                      # rows that differ and the first layer where they part
+    report.runs_short; report.all_clear                      # layers that drop real steps even alone; both fine
 
 Both work on any keras.Model holding rnnlab recurrent layers (stacks, BiRNN, shared layers: 'NAME#1' is a
 layer's second call), or on one rnnlab layer. The padded pass and the lengths come from rnnlab.probe's Trace.
@@ -15,13 +16,17 @@ dynamic=False, a Dense with a bias, a normalisation), the layer above counts the
 reads T steps; alone, only the real ones. Its outputs then part ways (a backward half reads the padding
 first), and so does everything after it.
 
+What the check cannot see: a layer that drops real steps the same way alone and padded. An all-zero step inside a
+sequence makes dynamic mode count one step fewer, in the padded batch and alone alike, so the outputs agree while
+the layer never reads the last real step. PaddingInvariance.runs_short flags those rows on the same numbers (the
+length each layer used alone), and the verdict says so instead of a plain "all rows agree".
+
 Shapes: x [B, T, D] (or a list of model inputs whose first is [B, T, D] and the others per-row arrays [B, ...]);
 lengths [B]; per-layer arrays [L, B] (L recurrent layer calls in the order they run).
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,11 +34,19 @@ import pandas as pd
 
 from rnnlab import padding
 from rnnlab.errors import RnnlabError, describe
-from rnnlab.layers.bidirectional import BiRNN
-from rnnlab.layers.recurrent import Recurrent
-from rnnlab.probes.padding_lab import real_step_ranges
+from rnnlab.probes.padding_lab import real_step_mask, real_step_ranges
 from rnnlab.probes.probe import probe
 from rnnlab.probes.selection import select_layers
+from rnnlab.probes.stack_layers import (
+    _grouped,
+    _join_inputs,
+    _kind,
+    _layer_output,
+    _mode,
+    _returned,
+    _split_inputs,
+    _variable_time_twin,
+)
 
 MODEL_OUTPUT = "model output"
 #: How padding_invariance ran each sample "alone".
@@ -42,30 +55,6 @@ ALONE_PADDED = "padded alone"  # the model takes a fixed T: the sample with its 
 
 
 # ----------------------------------------------------------------------------------------- inputs
-
-
-def _split_inputs(x):
-    """x [B, T, D] or [x_seq, other per-row inputs...] -> (x_seq [B, T, D] float32, others list)."""
-    if isinstance(x, (list, tuple)):
-        if not x:
-            raise RnnlabError("`x` must be a [B, T, D] array or a list of model inputs; received an empty list.")
-        seq, others = np.asarray(x[0]), [np.asarray(v) for v in x[1:]]
-    else:
-        seq, others = np.asarray(x), []
-    if seq.ndim != 3:
-        raise RnnlabError(f"`x` must be 3-D [batch, time, input_dim] (or a list whose first input is); received "
-                          f"shape {seq.shape}.")
-    if not np.issubdtype(seq.dtype, np.number):
-        raise RnnlabError(f"`x` must hold numbers; received dtype {seq.dtype}.")
-    for i, other in enumerate(others, 1):
-        if other.ndim == 0 or len(other) != len(seq):
-            raise RnnlabError(f"`x[{i}]` must have one entry per row of x[0] ({len(seq)}); received shape "
-                              f"{other.shape}.")
-    return seq.astype(np.float32, copy=False), others
-
-
-def _join_inputs(seq, others):
-    return [seq, *others] if others else seq
 
 
 def data_lengths(x) -> np.ndarray:
@@ -95,61 +84,16 @@ def _true_lengths(seq, true_lengths) -> np.ndarray:
 # ----------------------------------------------------------------------------------------- layers
 
 
-def _layer_key(trace_name: str) -> tuple[str, str | None]:
-    """'NAME/fw#1' -> ('NAME#1', 'fw'); 'NAME' -> ('NAME', None)."""
-    base, _, call = trace_name.partition("#")
-    name, _, direction = base.partition("/")
-    return (name + (f"#{call}" if call else ""), direction or None)
+def _stops_early(lengths, stops) -> np.ndarray:
+    """[L, B] lengths used + [B] the step after each sample's last real one in the layer's input -> [L, B] bool:
+    the layer stops before the last real step, so it never reads it (dynamic and seq_len layers read steps
+    0..length-1; static ones read every step, T >= stop).
 
-
-def _receives_seq_len(layer) -> bool:
-    """Whether a layer is called with explicit lengths (``seq_len=``) in its model's graph."""
-    for node in getattr(layer, "_inbound_nodes", []) or []:
-        arguments = getattr(node, "arguments", None)
-        if arguments is not None and arguments.kwargs.get("seq_len") is not None:
-            return True
-    return False
-
-
-def _mode(layer, given_seq_len: bool) -> str:
-    if given_seq_len or _receives_seq_len(layer):
-        return "seq_len"
-    return "dynamic" if layer.dynamic_lengths else "static"
-
-
-def _kind(layer) -> str:
-    if isinstance(layer, BiRNN):
-        return f"bidirectional ({layer.cell_fw.kind} / {layer.cell_bw.kind})"
-    return layer.cell.kind
-
-
-def _grouped(trace, layers_by_name) -> dict:
-    """Trace -> {layer key: (layer, {direction: LayerTrace})} in the order the layer calls ran."""
-    grouped: dict = {}
-    for name, record in trace.layers.items():
-        key, direction = _layer_key(name)
-        layer = layers_by_name[key.partition("#")[0]]
-        grouped.setdefault(key, (layer, {}))[1][direction] = record
-    return grouped
-
-
-def _returned(layer, records) -> tuple[np.ndarray, np.ndarray]:
-    """A layer's records -> (its output [B, T, n'] per step, forward half first; [B] the step return_seq=False
-    takes: length-1, -1 for length 0 where the layer returns zeros)."""
-    if None in records:
-        sequence = records[None].quantities["h"]  # [B, T, n]
-    else:
-        sequence = np.concatenate([records["fw"].quantities["h"], records["bw"].quantities["h"]], axis=2)  # [B, T, 2n]
-    lengths = next(iter(records.values())).seq_len
-    return sequence, lengths.astype(np.int64) - 1
-
-
-def _layer_output(layer, sequence, steps) -> np.ndarray:
-    """[B, T, n'] outputs per step, [B] returned steps -> what the layer returns: the sequence, or [B, n']."""
-    if layer.return_seq:
-        return sequence
-    rows = np.arange(len(steps))
-    return np.where((steps >= 0)[:, None], sequence[rows, np.maximum(steps, 0)], 0.0)
+    The lengths table's rule (LayerLengths.differs: the length, or for return_seq=False the returned step
+    length-1, is not the truth) in the direction that loses data: where the real steps start at t=0 (a
+    post-padded row, or a sample cut to its real steps) it is exactly ``length < true length``; a layer that
+    reads more steps than the truth (static, or counting padding made non-zero) is not short."""
+    return np.asarray(lengths) < np.asarray(stops)[None, :]
 
 
 # ----------------------------------------------------------------------------------- the lengths table
@@ -274,7 +218,12 @@ class PaddingInvariance:
     row not checked: length 0). lengths_padded / lengths_alone [L, B]: the length each layer used in each run.
     alone: 'cut' (the real steps alone, [1, L, D]) or 'padded alone' (the model takes a fixed T: the sample
     with its own padding in a batch of one, which checks only that rows do not affect each other). how: that
-    choice in words.
+    choice in words. modes: per recurrent layer, 'dynamic', 'seq_len' or 'static' (as in LayerLengths).
+    zero_steps [B]: all-zero steps inside each sample's real steps (real readings dynamic mode cannot count).
+
+    Agreeing outputs are not the whole story: a layer that drops real steps alone as well as padded (an all-zero
+    step inside a dynamic sequence) agrees with itself. ``runs_short`` flags those rows, ``all_clear`` is True
+    only when the outputs agree and no layer runs short.
     """
 
     layers: list[str]
@@ -287,6 +236,8 @@ class PaddingInvariance:
     how: str
     atol: float = 1e-5
     notes: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    zero_steps: np.ndarray | None = None
 
     @property
     def checked(self) -> np.ndarray:
@@ -311,18 +262,108 @@ class PaddingInvariance:
 
     @property
     def passed(self) -> bool:
+        """Every checked row gives the same outputs alone and padded (padding invariance; see all_clear)."""
         return not self.differs.any()
 
+    @property
+    def alone_stops(self) -> np.ndarray:
+        """[B] the step after each sample's last real one in the input it ran alone: its true length when cut to
+        its real steps, its stop in the padded row when it ran padded alone."""
+        return self.true_lengths if self.alone == ALONE_CUT else self.true_ranges[:, 1]
+
+    @property
+    def runs_short(self) -> np.ndarray:
+        """[L, B] bool: run alone, the layer stops before the sample's last real step (cut: lengths_alone < true
+        length), so it drops real steps whatever the padding. Rows not checked are False."""
+        return _stops_early(self.lengths_alone, self.alone_stops) & self.checked[None, :]
+
+    @property
+    def short_rows(self) -> np.ndarray:
+        """[k] row indices where some layer runs short even alone."""
+        return np.flatnonzero(self.runs_short.any(axis=0))
+
+    @property
+    def first_short_layer(self) -> np.ndarray:
+        """[B] int: index into ``layers`` of the first layer that runs short alone, -1 where none does."""
+        short = self.runs_short
+        if not short.size:
+            return np.full(len(self.true_lengths), -1)
+        return np.where(short.any(axis=0), np.argmax(short, axis=0), -1)
+
+    @property
+    def all_clear(self) -> bool:
+        """The outputs agree alone and padded, and no layer drops real steps (runs short) alone."""
+        return self.passed and not self.runs_short.any()
+
     def verdict(self) -> str:
-        """One sentence: all rows agree, or which rows differ and where they part ways."""
+        """One sentence: all rows agree, or which rows differ and where they part ways; and, after either, the
+        rows a layer runs short on even alone (short_summary)."""
         n = int(self.checked.sum())
+        short = self.short_summary()
         if self.passed:
-            return f"All {n} rows give the same outputs alone and padded (max difference {self._max():.2g})."
+            agree = f"All {n} rows give the same outputs alone and padded (max difference {self._max():.2g})"
+            return f"{agree}, but {short}" if short else f"{agree}."
         parts = [f"row {b} (first at {self.layers[self.first_layer[b]]}, max |difference| "
                  f"{np.nanmax(self.max_diff[b]):.3g})" for b in self.differing_rows[:12]]
         more = len(self.differing_rows) - len(parts)
-        return (f"{len(self.differing_rows)} of {n} rows give different outputs alone and padded: " + "; ".join(parts)
-                + (f"; and {more} more" if more > 0 else "") + ".")
+        differ = (f"{len(self.differing_rows)} of {n} rows give different outputs alone and padded: "
+                  + "; ".join(parts) + (f"; and {more} more" if more > 0 else "") + ".")
+        return f"{differ} Also, {short}" if short else differ
+
+    def short_summary(self) -> str:
+        """'' when no layer runs short alone; else a lower-case clause: on which rows which layer (the first per
+        row) uses fewer steps than the sample has even alone, the numbers, why, and what to do."""
+        rows = self.short_rows
+        if not rows.size:
+            return ""
+        first = self.first_short_layer
+        cut = self.alone == ALONE_CUT
+        zeros = self.zero_steps if self.zero_steps is not None else np.zeros(len(self.true_lengths), np.int64)
+        clauses, causes = [], []
+        for i in dict.fromkeys(int(first[b]) for b in rows):
+            mine = [int(b) for b in rows if first[b] == i]
+            shown = mine[:12]
+            numbers = [self._short_numbers(i, b) for b in shown]
+            listed = f"[{', '.join(map(str, shown))}{', ...' if len(mine) > len(shown) else ''}]"
+            detail = (numbers[0] if len(set(numbers)) == 1
+                      else "; ".join(f"row {b}: {t}" for b, t in zip(shown, numbers)))
+            more = f", {len(mine) - len(shown)} more rows" if len(mine) > len(shown) else ""
+            after = [self.layers[j] for j in range(i + 1, len(self.runs_short)) if self.runs_short[j, mine].any()]
+            also = f" (and {', '.join(after)} after it)" if after else ""
+            verb = "uses fewer steps than the sample has" if cut else "stops before the sample's last real step"
+            clauses.append(f"on {'row' if len(mine) == 1 else 'rows'} {listed} layer {self.layers[i]}{also} {verb} "
+                           f"even alone ({detail}{more})")
+            causes.append(self._short_cause(i, mine, zeros))
+        if not cut:
+            lead = "The check cannot see this (the row reads the same steps padded and alone)"
+        elif np.isin(rows, self.differing_rows).any():
+            lead = "Padding is not all that breaks these rows (alone, with none, they run short too)"
+        else:
+            lead = "Padding is not what breaks these rows (alone they have none)"
+        fix = "pass seq_len with the true lengths" + (
+            ", or give every real step a non-zero feature" if (zeros[rows] > 0).any() else "")
+        return "; ".join(clauses) + ": " + "; ".join(dict.fromkeys(causes)) + f". {lead}; {fix}."
+
+    def _short_numbers(self, layer: int, b: int) -> str:
+        length = int(self.lengths_alone[layer, b])
+        if self.alone == ALONE_CUT:
+            return f"{length} of {int(self.true_lengths[b])}"
+        start, stop = (int(v) for v in self.true_ranges[b])
+        return f"reads t=0..{length - 1}, real steps t={start}..{stop - 1}" if length else \
+            f"reads no step, real steps t={start}..{stop - 1}"
+
+    def _short_cause(self, layer: int, rows: list[int], zeros: np.ndarray) -> str:
+        mode = self.modes[layer] if layer < len(self.modes) else "dynamic"
+        if mode == "seq_len":
+            return f"the seq_len {self.layers[layer]} receives is shorter than the sample"
+        if any(zeros[b] > 0 for b in rows):
+            return ("each all-zero step inside a sequence ends it a step earlier in dynamic mode (TFLearn counts the "
+                    "steps that are not all zero)")
+        if self.alone != ALONE_CUT and any(self.true_ranges[b, 0] > 0 for b in rows):
+            return ("dynamic mode reads the counted steps from t=0, so a sequence padded at the front loses its last "
+                    "real steps")
+        return ("dynamic mode counts the steps of the layer's input that are not all zero, and on these rows fewer "
+                "are than the sample's real steps (a layer below returns all-zero outputs there)")
 
     def _max(self) -> float:
         finite = self.max_diff[~np.isnan(self.max_diff)]
@@ -340,6 +381,7 @@ class PaddingInvariance:
             "differs": self.differs.any(axis=1),
             "first differing layer": [self.layers[i] if i >= 0 else "" for i in first],
             "max |padded - alone|": [float(np.nanmax(r)) if not np.isnan(r).all() else np.nan for r in self.max_diff],
+            "runs short alone at": [self.layers[i] if i >= 0 else "" for i in self.first_short_layer],
         })
         for i, layer in enumerate(self.layers):
             frame[layer] = self.max_diff[:, i]
@@ -351,37 +393,9 @@ class PaddingInvariance:
         out["max_diff"] = [[None if np.isnan(v) else float(v) for v in row] for row in self.max_diff]
         out["first_layer"] = self.first_layer.tolist()
         out["passed"] = self.passed
+        out["runs_short"] = self.runs_short.tolist()
+        out["all_clear"] = self.all_clear
         return out
-
-
-_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its variable-T twin, or None
-
-
-def _variable_time_twin(model, seq, others):
-    """model -> a model over the same layer objects (same weights) that takes any number of time steps, or None
-    when the model cannot run on fewer steps (a fixed-T layer such as Flatten, a nested fixed-T model)."""
-    import keras
-
-    if isinstance(model, (Recurrent, BiRNN)):
-        return model
-    inputs = getattr(model, "inputs", None) or []
-    if not inputs or inputs[0].shape[1] is None:
-        return model
-    if model in _TWINS:
-        return _TWINS[model]
-    twin = None
-    try:
-        new_inputs = [keras.Input(shape=(None, *spec.shape[2:]), dtype=spec.dtype) if i == 0 else
-                      keras.Input(shape=spec.shape[1:], dtype=spec.dtype) for i, spec in enumerate(inputs)]
-        candidate = keras.models.clone_model(model, input_tensors=new_inputs if len(new_inputs) > 1 else new_inputs[0],
-                                             clone_function=lambda layer: layer)
-        short = max(1, seq.shape[1] - 1)
-        candidate(_join_inputs(seq[:1, :short], [o[:1] for o in others]), training=False)  # can it really?
-        twin = candidate
-    except Exception:  # noqa: BLE001 - any failure means: this model needs its fixed T
-        twin = None
-    _TWINS[model] = twin
-    return twin
 
 
 def _compared(layer, records, rows, ranges, cut: bool):
@@ -464,9 +478,12 @@ def padding_invariance(model, x, true_lengths, atol: float = 1e-5) -> PaddingInv
                              "compare against the unpadded sequences.")]
     if (truth == 0).any():
         notes.append(f"rows {np.flatnonzero(truth == 0).tolist()} have length 0: nothing to run alone, not checked.")
+    zero_steps = ((np.abs(seq).max(axis=2) == 0) & real_step_mask(ranges, time_steps)).sum(axis=1)  # [B]
+    modes = [_mode(padded[k][0], False) for k in layer_keys]
     return PaddingInvariance(layers=names, max_diff=max_diff, lengths_padded=lengths_padded,
                              lengths_alone=lengths_alone, true_lengths=truth, true_ranges=ranges,
-                             alone=ALONE_CUT if cut else ALONE_PADDED, how=how, atol=float(atol), notes=notes)
+                             alone=ALONE_CUT if cut else ALONE_PADDED, how=how, atol=float(atol), notes=notes,
+                             modes=modes, zero_steps=zero_steps.astype(np.int64))
 
 
 def _difference(a, b) -> float:
