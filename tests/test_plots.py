@@ -297,6 +297,74 @@ def test_trajectories_bad_input():
         plots.state_trajectories(states, valid, dims=3, basis=plots.fit_pca(states[valid], 2))
 
 
+def numpy_pca(points, k):
+    """An independent PCA (eigh of the covariance) -> (components [k, n], share of the variance [k])."""
+    eigenvalues, eigenvectors = np.linalg.eigh(np.cov(points, rowvar=False))  # ascending
+    return eigenvectors[:, ::-1][:, :k].T, eigenvalues[::-1][:k] / eigenvalues.sum()
+
+
+def shares_along(points, components):
+    """The share of points' own variance along each (orthonormal) component, computed directly."""
+    centred = points - points.mean(axis=0)
+    return np.array([np.var(centred @ c) for c in components]) / np.var(centred, axis=0).sum()
+
+
+def test_trajectories_axes_state_the_variance_of_the_states_drawn():
+    states, valid = trajectory_inputs()
+    fig = plots.state_trajectories(states, valid)
+    _, share = numpy_pca(states[valid], 2)
+    assert fig.layout.xaxis.title.text == f"PC1 ({100 * share[0]:.1f}% of variance)"
+    assert fig.layout.yaxis.title.text == f"PC2 ({100 * share[1]:.1f}% of variance)"
+    np.testing.assert_allclose(fig.layout.meta["explained_variance_ratio"], share, rtol=1e-8)
+    np.testing.assert_allclose(fig.layout.meta["variance_shown"], share, rtol=1e-8)
+    assert fig.layout.meta["basis_of"] == "these states"
+    # the same basis passed in (fitted on these very states) is still the plain truth
+    again = plots.state_trajectories(states, valid, basis=plots.fit_pca(states[valid], 2))
+    assert again.layout.xaxis.title.text == fig.layout.xaxis.title.text
+
+
+def test_trajectories_in_another_traces_basis_say_whose_axes_and_variance_they_are():
+    """An epoch-0 snapshot drawn in the final model's PCA: the axes' percentages are the final model's, and the
+    axis titles say so; the share of the snapshot's own variance along them is in the reading and the meta."""
+    rng = np.random.default_rng(7)
+    final = rng.normal(size=(4, T, 5)) * np.array([3.0, 2.0, 1.0, 0.5, 0.2])
+    early = rng.normal(size=(4, T, 5)) * np.array([0.2, 0.5, 1.0, 2.0, 3.0])  # varies along other units
+    valid = lengths_to_valid([7, 5, 3, 6], T)
+    basis = plots.fit_pca(final[valid], 3)
+    components, share = numpy_pca(final[valid], 3)
+    own = shares_along(early[valid], components)
+    for dims in (2, 3):
+        fig = plots.state_trajectories(early, valid, dims=dims, basis=basis, basis_of="the final model's h")
+        titles = [t for t in axis_titles(fig).values() if t]
+        assert titles == [f"PC{i + 1} of the final model's h ({100 * share[i]:.1f}% of its variance)"
+                          for i in range(dims)]
+        np.testing.assert_allclose(fig.layout.meta["explained_variance_ratio"], share[:dims], rtol=1e-8)
+        np.testing.assert_allclose(fig.layout.meta["variance_shown"], own[:dims], rtol=1e-8)
+        assert fig.layout.meta["basis_of"] == "the final model's h"
+        reading = plots.how_to_read(fig)
+        assert "principal components of the final model's h, not of these" in reading
+        assert " and ".join(f"{100 * r:.1f}%" for r in own[:dims]) + " of these states' variance" in reading
+    assert not np.allclose(own[:2], share[:2], atol=0.05)  # the numbers the student saw would have been wrong
+    # a basis from other states without a name: not the plain "% of variance" either
+    unnamed = plots.state_trajectories(early, valid, basis=basis)
+    assert unnamed.layout.xaxis.title.text == f"PC1 of the given basis ({100 * share[0]:.1f}% of its data's variance)"
+
+
+def test_trajectories_legend_names_classes_by_their_names():
+    """The legend says "label speaker 2", as the sample picker and the heatmap title do, not the class code."""
+    states, valid = trajectory_inputs()
+    names = ["speaker 1", "speaker 2"]
+    fig = plots.state_trajectories(states, valid, labels=np.array([1, 0, 1, 0]), class_names=names)
+    assert [t.name for t in fig.data] == ["label speaker 2", "label speaker 1", "label speaker 2", "label speaker 1"]
+    assert [t.name for t in fig.data if t.showlegend] == ["label speaker 2", "label speaker 1"]
+    assert all(t.hovertemplate.startswith(t.name + "<br>") for t in fig.data)
+    per_step = plots.state_trajectories(states, valid, labels=(np.arange(T)[None, :] % 2).repeat(4, 0),
+                                        class_names=["even", "odd"])
+    assert sorted(t.name for t in per_step.data if t.showlegend) == ["label even", "label odd"]
+    plain = plots.state_trajectories(states, valid, labels=np.array([1, 0, 1, 0]))  # no names: the codes
+    assert [t.name for t in plain.data if t.showlegend] == ["label 1", "label 0"]
+
+
 # -------------------------------------------------------------------------------- gates
 
 
@@ -574,7 +642,8 @@ def test_a_long_class_name_list_stays_out_of_the_legend_title_and_in_the_hover()
     labels = np.arange(9)
     names = [f"speaker {k + 1}" for k in range(9)]
     fig = plots.state_trajectories(states, labels=labels, class_names=names)
-    assert len(fig.layout.legend.title.text) <= len("label (hover a line: its class name)")
+    assert fig.layout.legend.title.text == "label"  # the entries name the speakers
+    assert [t.name for t in fig.data if t.showlegend] == [f"label speaker {k + 1}" for k in range(9)]
     hovers = [t.hovertemplate for t in fig.data if t.legendgroup]
     assert all(h.startswith(f"label speaker {k + 1}<br>") for k, h in enumerate(hovers))
     short = plots.state_trajectories(states[:2], labels=np.array([0, 1]), class_names=["even", "odd"])

@@ -195,13 +195,13 @@ def test_trajectories_points_take_the_colour_of_their_steps_label():
     labels[~valid] = 5  # padded steps' labels are never drawn nor listed
     fig = plots.state_trajectories(states, valid, labels=labels, class_names=["even", "odd"])
     legend = {t.name: t.marker.color for t in fig.data if t.showlegend}
-    assert legend == {"label 0": plots.OKABE_ITO[0], "label 1": plots.OKABE_ITO[1]}
+    assert legend == {"label even": plots.OKABE_ITO[0], "label odd": plots.OKABE_ITO[1]}
     for b in range(5):
         trace = fig.data[b]
         steps = np.flatnonzero(valid[b])
         np.testing.assert_array_equal(trace.customdata, steps)
         for colour, label, name in zip(trace.marker.color, labels[b, steps], trace.text):
-            assert colour == legend[f"label {label}"]  # label 1 points get label 1's colour
+            assert colour == legend[f"label {name}"]  # label 1 points get label 1's colour
             assert name == ["even", "odd"][label]
     assert "0 = even" in fig.layout.legend.title.text and fig.layout.meta["colour_by"] == "label per step"
 

@@ -24,8 +24,33 @@ run = messages.need_run("The States page")
 if run is None:
     st.stop()
 messages.run_banner(run)
+lesson_here = None  # (lesson title, Evidence) when the loaded lesson is about this page and this run
 with messages.guard("The lesson's evidence on this run"):
-    messages.lesson_evidence(lesson_runs.evidence_on(run, "states.py"))
+    lesson_here = lesson_runs.evidence_on(run, "states.py")
+    messages.lesson_evidence(lesson_here)
+
+
+def epoch_words(source, replayable: bool) -> str:
+    """The chart titles' ending: ", epoch 3" for a training snapshot, ", final model" when the epoch slider could
+    show another, nothing when the final model is all there is."""
+    if source != "final":
+        return f", epoch {source}"
+    return ", final model" if replayable else ""
+
+
+def pool_words(run, pool, batch: int, here) -> str:
+    """Which sequences the trajectories are ("the first 48 test sequences"), and, when the lesson's check above
+    counted other ones, how many it measured, so its number and the chart's do not seem to disagree."""
+    train, test = experiment.run_data(run)
+    which = "test" if test is not None and test.n_samples else "training"
+    if pool.task == "classification":
+        words = f"{batch} {which} sequences, the classes in turn"
+    else:
+        words = f"the first {batch} {which} sequences"
+    counted = None if here is None else (here[1].numbers or {}).get("sequences")
+    if counted is not None and int(counted) != batch:
+        words += f"; the lesson's check above measured {int(counted)}, with its own PCA of them"
+    return words
 
 
 def colourings(pool, batch: int) -> dict:
@@ -43,7 +68,7 @@ def colourings(pool, batch: int) -> dict:
 
 
 @st.fragment
-def trajectories(run_id, layer, quantity, source, values, valid, pool, basis_states) -> None:
+def trajectories(run, layer, quantity, values, valid, pool, basis_states, basis_of, about, epoch) -> None:
     """The PCA panel: a fragment, so its own settings (dimensions, colour, samples, time step) rerun only it."""
     from rnnlab import plots
 
@@ -63,32 +88,38 @@ def trajectories(run_id, layer, quantity, source, values, valid, pool, basis_sta
         step = widgets.url_number(c4.slider, "Up to time step", 0, time_steps - 1, time_steps - 1, view="st_step",
                                   key=f"states_step_{time_steps}",
                                   help="Draw each trajectory from step 0 to this step; the axes stay fixed.")
+        note = f"The {batch} samples are {about}."
+        axes = ("The PCA axes are fitted on all of them" if basis_of is None else
+                f"The PCA axes are fitted on {basis_of} of all {batch}, so every epoch is drawn in the same axes")
         if default < batch:
-            st.caption(f"{default} of {batch} samples drawn by default: with {time_steps} steps each, more "
-                       "trajectories tangle into a knot. The PCA axes are fitted on all of them; move 'Samples "
-                       "drawn' to add more.")
-        # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes
-        basis = state.memo("pca", (run_id, layer, quantity, dims), lambda: plots.fit_pca(basis_states, dims))
+            note += (f" {default} of {batch} samples drawn by default: with {time_steps} steps each, more "
+                     f"trajectories tangle into a knot. {axes}; move 'Samples drawn' to add more.")
+        elif basis_of is not None:
+            note += f" {axes}."
+        st.caption(note)
+        # one PCA basis per (run, layer, state, dims), fitted on the final model: epochs and steps share axes, and
+        # at a snapshot the axes say whose components they are (basis_of)
+        basis = state.memo("pca", (run.run_id, layer, quantity, dims), lambda: plots.fit_pca(basis_states, dims))
         fig = plots.state_trajectories(
             values, valid, **options[colour], samples=shown, dims=dims, up_to_step=step, basis=basis,
-            state_name=quantity,
-            title=f"{layer}: {quantity} in PCA space, {shown} of {batch} samples, steps 0..{step}"
-            + ("" if source == "final" else f", epoch {source}"),
+            basis_of=basis_of, state_name=quantity,
+            title=f"{layer}: {quantity} in PCA space, {shown} of {batch} samples, steps 0..{step}{epoch}",
         )
         figures.figure(fig, key="states_pca")
 
 
 @st.fragment
-def states_view(run, pool, final) -> None:
+def states_view(run, pool, final, here) -> None:
     """Every chart of the page and its settings: a fragment, so a view change (state, sample, units, epoch)
     reruns only this, not the router, the sidebar and the banner above it."""
     with messages.guard("States"):
-        view(run, pool, final)
+        view(run, pool, final, here)
 
 
-def view(run, pool, final) -> None:
+def view(run, pool, final, here) -> None:
     from rnnlab import plots
 
+    final_note = st.container()  # right under the run line and the lesson's check: whose numbers they are
     if state.presentation():  # large type: the five controls in two rows, so no value is cut
         controls = [*st.columns([1, 1.2, 0.8]), *st.columns(2)]
     else:
@@ -108,6 +139,14 @@ def view(run, pool, final) -> None:
     else:
         controls[0].caption(NO_SNAPSHOTS)
     trace = final if source == "final" else snapshots[source]
+    epoch = epoch_words(source, bool(epochs))
+    above = "The run line and the lesson's check above are" if here is not None else "The run line above is"
+    if source != "final" and source == getattr(run, "final_snapshot", None):  # recorded with the final weights
+        final_note.info(f"Epoch {source} is shown below, recorded with the final model's weights. {above} about "
+                        "this model.")
+    elif source != "final":  # the run line and the lesson's check above are not about this snapshot
+        final_note.info(f"Epoch {source} is shown below, a snapshot recorded during training. {above} about the "
+                        f"final model ({run.summary()}), not this epoch.")
     with controls[1]:
         layer = widgets.layer_choice(trace, key="states_layer", view="st_layer")
     record = trace.layers[layer]
@@ -125,25 +164,28 @@ def view(run, pool, final) -> None:
     left, right = st.columns(2)
     with left:
         fig = plots.state_heatmap(values[b], valid[b], state_name=quantity, **experiment.sample_strips(pool, b),
-                                  title=f"{layer}: {quantity} of {widgets.sample_label(pool, b)}, units x time")
+                                  title=f"{layer}: {quantity} of {widgets.sample_label(pool, b)}, units x time{epoch}")
         figures.figure(fig, key="states_heatmap", share=0.5)
     with right:
         if units:
             fig = plots.unit_lines(values[b], units, valid[b], state_name=quantity,
-                                   title=f"{layer}: chosen units of {quantity} over time")
+                                   title=f"{layer}: chosen units of {quantity} over time{epoch}")
             figures.figure(fig, key="states_lines", share=0.5)
         else:
             st.info("Choose units to draw them as lines.")
 
     st.subheader("Trajectories in state space")
     basis_source = final.layers[layer] if layer in final.layers else record
-    trajectories(run.run_id, layer, quantity, source, values, valid, pool,
-                 basis_source.quantities[quantity][basis_source.valid])
+    basis_of = f"the final model's {quantity}" if basis_source is not record else None
+    trajectories(run, layer, quantity, values, valid, pool,
+                 basis_source.quantities[quantity][basis_source.valid], basis_of,
+                 pool_words(run, pool, batch, here), epoch)
 
     st.download_button("Download this layer's trace (CSV)", downloads.lazy(downloads.trace_csv, trace, layer),
-                       file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}.csv", mime="text/csv",
+                       file_name=f"rnnlab-trace-{run.run_id}-{layer.replace('/', '_')}"
+                       + ("" if source == "final" else f"-epoch{source}") + ".csv", mime="text/csv",
                        key="states_trace_csv", icon=":material/download:")
 
 
 with messages.guard("States"):
-    states_view(run, experiment.probe_pool(run), experiment.run_trace(run))
+    states_view(run, experiment.probe_pool(run), experiment.run_trace(run), lesson_here)

@@ -96,6 +96,19 @@ def pca_project(states, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return basis.project(states), basis.explained_variance_ratio
 
 
+def _variance_share(points: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """points [N, n], orthonormal components [k, n] -> [k]: the share of the points' own variance (about their
+    own mean) along each component; zeros when the points do not vary."""
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) == 0:
+        return np.zeros(len(components))
+    centred = points - points.mean(axis=0)
+    total = float(np.sum(centred**2))
+    if total <= 0:
+        return np.zeros(len(components))
+    return np.sum((centred @ components.T) ** 2, axis=0) / total
+
+
 def _per_step(values, name: str, batch: int, time_steps: int, expected: str) -> np.ndarray | None:
     """None, [B] or [B, T] -> None or [B, T] (a per-sample value repeated over its steps)."""
     if values is None:
@@ -131,6 +144,7 @@ def state_trajectories(
     dims: int = 2,
     up_to_step: int | None = None,
     basis: PCABasis | None = None,
+    basis_of: str | None = None,
     state_name: str = "h",
     title: str | None = None,
 ) -> go.Figure:
@@ -226,7 +240,7 @@ def state_trajectories(
             colour = colours[labels[b].item()]
             trace = scatter(
                 **common,
-                name=f"label {labels[b]}",
+                name=f"label {names[labels[b].item()]}",
                 legendgroup=f"label {labels[b]}",
                 showlegend=not any(labels[:b] == labels[b]),
                 line=dict(color=colour, width=2),
@@ -272,7 +286,7 @@ def state_trajectories(
     if per_step_labels:  # one legend entry per label (a marker of its colour), after the samples' traces
         for value, colour in colours.items():
             empty = dict(x=[None], y=[None], **({"z": [None]} if dims == 3 else {}))
-            fig.add_trace(scatter(**empty, mode="markers", name=f"label {value}", legendgroup=f"label {value}",
+            fig.add_trace(scatter(**empty, mode="markers", name=f"label {names[value]}", legendgroup=f"label {value}",
                                   marker=dict(color=colour, size=10), showlegend=True, hoverinfo="skip",
                                   meta={"legend_only": True}))
     if names:  # a row under the plot: a legend beside it squeezes the plot on a projector's large type
@@ -280,13 +294,18 @@ def state_trajectories(
                           margin=dict(b=90))
     if names and class_names is not None:
         mapping = ", ".join(f"{v} = {n}" for v, n in names.items() if str(v) != n)
-        # a long mapping (nine speakers) would widen the legend until it squeezes the plot: hover names them instead
-        fig.update_layout(legend_title_text=f"label: {mapping}" if len(mapping) <= LEGEND_MAPPING_CHARS else
-                          "label (hover a line: its class name)")
+        # a long mapping (nine speakers) would widen the legend until it squeezes the plot: the entries name them
+        fig.update_layout(legend_title_text=f"label: {mapping}" if mapping and len(mapping) <= LEGEND_MAPPING_CHARS
+                          else "label")
 
-    axis_names = [
-        f"PC{i + 1} ({100 * basis.explained_variance_ratio[i]:.1f}% of variance)" for i in range(dims)
-    ]
+    ratio = basis.explained_variance_ratio[:dims]
+    shown_ratio = _variance_share(states[mask], basis.components[:dims])  # [dims]
+    own = basis_of is None and np.allclose(shown_ratio, ratio, rtol=1e-6, atol=1e-9)  # fitted on these states
+    if own:
+        axis_names = [f"PC{i + 1} ({100 * ratio[i]:.1f}% of variance)" for i in range(dims)]
+    else:
+        of, whose = (basis_of, "its variance") if basis_of is not None else ("the given basis", "its data's variance")
+        axis_names = [f"PC{i + 1} of {of} ({100 * ratio[i]:.1f}% of {whose})" for i in range(dims)]
     if dims == 3:
         fig.update_layout(
             scene=dict(
@@ -310,14 +329,22 @@ def state_trajectories(
         f"Each line is one sample's {state_name} moving through state space, projected on the top "
         f"principal components; {colouring}; the big marker is the last step drawn."
     )
+    if not own:
+        reading += (
+            f" The axes are the principal components of {basis_of or 'another set of states'}, not of these: "
+            f"they carry {' and '.join(f'{100 * r:.1f}%' for r in shown_ratio)} of these states' variance."
+        )
     if drawn < batch:
-        reading += f" {drawn} of {batch} samples drawn; the axes fit all {batch}."
+        fitted = "the axes fit all" if own else "the axis ranges cover all"
+        reading += f" {drawn} of {batch} samples drawn; {fitted} {batch}."
     return _finish(
         fig,
         chart="state_trajectories",
         title=title or f"Trajectories of {state_name} in PCA space (steps 0..{last_step})",
         reading=reading,
-        explained_variance_ratio=basis.explained_variance_ratio[:dims].tolist(),
+        explained_variance_ratio=ratio.tolist(),
+        variance_shown=shown_ratio.tolist(),
+        basis_of=basis_of if basis_of is not None else ("these states" if own else "the given basis"),
         up_to_step=last_step,
         samples_drawn=drawn,
         colour_by=colour_by,

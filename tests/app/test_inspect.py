@@ -56,7 +56,7 @@ def test_states_view_settings_never_retrain(trained):
     assert set(trace_types(chart(at, "state_trajectories"))) == {"scatter3d"}
     at.radio(key="states_colour").set_value("label").run()
     pca = chart(at, "state_trajectories")
-    assert {t["name"] for t in pca["data"]} <= {"label 0", "label 1"}
+    assert {t["name"] for t in pca["data"]} <= {"label ends lower", "label ends higher"}  # the class names
     assert any(t.get("showlegend") for t in pca["data"])
     step_slider = next(s for s in at.slider if s.key.startswith("states_step_"))
     step_slider.set_value(10).run()

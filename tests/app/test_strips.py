@@ -111,10 +111,10 @@ def test_parity_strips_show_the_target_and_points_take_their_steps_label():
     assert_clean(at)
     pca = chart(at, "state_trajectories")
     legend = {t["name"]: t["marker"]["color"] for t in pca["data"] if t.get("showlegend")}
-    assert set(legend) == {"label 0", "label 1"}
+    assert set(legend) == {"label even", "label odd"}  # the class names, as in the target strip
     for b in range(pca["layout"]["meta"]["samples_drawn"]):
         colours = pca["data"][b]["marker"]["color"]
-        assert colours == [legend[f"label {v}"] for v in test_set.y[b]]  # label 1 steps: label 1's colour
+        assert colours == [legend[f"label {['even', 'odd'][v]}"] for v in test_set.y[b]]  # odd steps: odd's colour
     go(at, "gates")
     assert_clean(at)
     np.testing.assert_array_equal(array(strips_of(chart(at, "gate_heatmaps"))["target"]["z"]).astype(float)[0],
