@@ -1,6 +1,7 @@
 """Page helpers shared by the browser tests that drive the app in presentation mode (test_presentation.py,
 test_lesson_views.py): wait for a script run to finish and its charts to be drawn, fail on an exception, and
-measure that no text box or chart title is cut or overlaps (MEASURE_JS over TEXT_BOXES).
+measure that no text box or chart title is cut or overlaps (MEASURE_JS over TEXT_BOXES), and the smallest text the
+charts draw (SMALLEST_CHART_TEXT_JS).
 """
 
 from __future__ import annotations
@@ -113,6 +114,32 @@ MEASURE_JS = r"""
 """
 
 
+#: The smallest text a page's plotly charts draw: {size (px, computed font-size), text, chart (its title)} of the
+#: smallest shown SVG text inside a ``.js-plotly-plot`` (tick labels, axis / colour bar / subplot titles,
+#: annotations, legend), or null without charts. Presentation mode wants it at projector size. Rich-text
+#: sub- and superscripts (plotly's ``<sub>``/``<sup>``: a tspan at a % of its line, c<sub>t-1</sub>, 10<sup>-3</sup>)
+#: are left out: their line is measured.
+SMALLEST_CHART_TEXT_JS = r"""
+() => {
+  let smallest = null;
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => {
+    const title = plot.querySelector('.gtitle');
+    const chart = title ? (title.textContent || '').trim() : `chart ${index + 1}`;
+    plot.querySelectorAll('svg text, svg tspan').forEach((el) => {
+      if (el.closest('tspan[style*="font-size"][style*="%"]')) return;  // a sub- or superscript
+      const text = (el.textContent || '').trim();
+      const r = el.getBoundingClientRect();
+      const s = getComputedStyle(el);
+      if (!text || r.width < 1 || r.height < 1 || s.visibility === 'hidden' || s.display === 'none') return;
+      const size = parseFloat(s.fontSize);
+      if (smallest === null || size < smallest.size) smallest = {size, text: text.slice(0, 60), chart};
+    });
+  });
+  return smallest;
+}
+"""
+
+
 def require_chromium() -> None:
     """Fail (CI) or skip (elsewhere) with a clear message when the browser is missing."""
     if os.path.exists(CHROMIUM):
@@ -170,6 +197,11 @@ def wait_drawn(page) -> None:
         previous = count
         page.wait_for_timeout(700)
     page.wait_for_timeout(600)  # plotly lays out its text after the first draw
+
+
+def smallest_chart_text(page) -> dict | None:
+    """The smallest text the page's plotly charts show now (SMALLEST_CHART_TEXT_JS): {size, text, chart} or None."""
+    return page.evaluate(SMALLEST_CHART_TEXT_JS)
 
 
 def overflow_problems(page) -> list[str]:

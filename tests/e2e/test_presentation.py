@@ -12,7 +12,10 @@ read from the file so a new page is checked too) at each size. In the page's DOM
   column;
 - plotly charts: the title and subtitle stay inside the chart, and do not overlap the legend, the subplot
   titles (annotations), the colour bar title or each other; a legend beside the plot leaves it at least 60 %
-  of the chart's width.
+  of the chart's width;
+- plotly charts' text: no shown SVG text (tick labels such as the input strip's row names, axis and colour bar
+  titles, subplot titles, legend; not sub- or superscripts) is smaller than CHART_TEXT_MIN_PX
+  (SMALLEST_CHART_TEXT_JS), but for what plotly itself draws smaller (CHART_TEXT_MIN_PX_ON).
 
 Each failure lists the page, the size and the offending texts. Screenshots of every page and size go to
 .e2e-artifacts/presentation/ (gitignored).
@@ -35,15 +38,21 @@ except ImportError:
     from streamlit_server import ROOT, CHROMIUM, BROWSER_ARGS, served_app
 try:
     from tests.e2e.page_checks import (MEASURE_JS, TEXT_BOXES, full_page_shot, no_exceptions, open_page,
-                                       require_chromium, settle)
+                                       require_chromium, settle, smallest_chart_text)
 except ImportError:
     from page_checks import (MEASURE_JS, TEXT_BOXES, full_page_shot, no_exceptions, open_page, require_chromium,
-                             settle)
+                             settle, smallest_chart_text)
 
 ARTIFACTS = ROOT / ".e2e-artifacts" / "presentation"
 SERVER_START_S = 90
 TRAIN_S = 180
 SIZES = ((1280, 720), (1920, 1080))
+#: The least font size (px) of any text a chart draws in presentation mode: app/ui/figures.py's
+#: PRESENTATION_FIGURE_FONT, which presentation_layout raises every smaller size to.
+CHART_TEXT_MIN_PX = 17
+#: Pages whose charts plotly itself draws some text smaller on: the log axes of Gradients label the 2s and 5s
+#: between decades at 3/4 of the tick font (12.75 px at 17).
+CHART_TEXT_MIN_PX_ON = {"Gradients": 0.75 * CHART_TEXT_MIN_PX}
 
 #: A tiny experiment (two epochs on 200 sine sequences) whose stack shows both layer editors of the Build page:
 #: a bidirectional layer (two cells) under an LSTM.
@@ -128,6 +137,12 @@ def test_nothing_cut_in_presentation_mode(page, size, title):
     assert "present=1" in page.url, page.url  # presentation mode stays on across pages
     assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") > 16
     problems = page.evaluate(MEASURE_JS, [list(box) for box in TEXT_BOXES])
+    smallest = smallest_chart_text(page)
+    least = CHART_TEXT_MIN_PX_ON.get(title, CHART_TEXT_MIN_PX)
+    if smallest and smallest["size"] < least - 0.01:
+        problems.append(f"{smallest['chart']!r}: text \"{smallest['text']}\" is {smallest['size']:g}px, "
+                        f"smaller than {least:g}px")
+    print(f"{title} at {width}x{height}: smallest chart text {smallest}")
     shot(page, f"{width}x{height}-{title.lower().replace(' ', '-')}")
-    assert not problems, (f"{title} at {width}x{height} in presentation mode, {len(problems)} cut or overlapping:\n  "
-                          + "\n  ".join(problems))
+    assert not problems, (f"{title} at {width}x{height} in presentation mode, {len(problems)} cut, overlapping or "
+                          "too small:\n  " + "\n  ".join(problems))
