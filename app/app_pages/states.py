@@ -120,8 +120,8 @@ def view(run, pool, final, here) -> None:
     from rnnlab import plots
 
     final_note = st.container()  # right under the run line and the lesson's check: whose numbers they are
-    if state.presentation():  # large type: the five controls in two rows, so no value is cut
-        controls = [*st.columns([1, 1.2, 0.8]), *st.columns(2)]
+    if state.presentation():  # large type: the five controls in two rows, so no value is cut (the sample's name
+        controls = [*st.columns([1, 1.2, 0.8]), *st.columns([3, 2])]  # with its id and class needs 3/5 of a row)
     else:
         controls = st.columns([1.1, 1.1, 0.7, 1.4, 1.4])
     snapshots = experiment.pool_snapshots(run)  # only those whose sample b is the pool's sample b

@@ -355,7 +355,7 @@ def gradients_view(page, lesson, record) -> None:
         f"no gradient norms of the run on the Gradients page: {titles}"
     sample = combobox(page, "Sample for the input strip and the dotted line")
     expected = expected_samples().get(lesson.key)
-    assert expected is None or sample.startswith(f"sample {expected} "), \
+    assert expected is None or re.match(rf"sample {expected}\b", sample), \
         f"the Gradients page's sample is {sample!r}, not sample {expected}, the one the evidence is about"
     if not lesson.also:
         return
