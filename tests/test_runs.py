@@ -149,6 +149,26 @@ def test_a_crash_while_saving_again_leaves_the_previous_run_readable(tmp_path, r
     assert store.load(run_id, load_model=False).history["epoch"].tolist() == [1]
 
 
+def test_snapshots_a_killed_re_save_left_behind_are_not_the_runs(tmp_path, results):
+    """A re-save with fewer snapshots replaces meta.json (the save's record) and then deletes the old snapshot files;
+    killed in between (bench/bench_kill_saves.py found it), the old files stay. The run is what meta.json says: no
+    snapshot it does not list is loaded or exported."""
+    import zipfile
+
+    store = RunStore(tmp_path / "runs")
+    run_id = store.save(SPEC, results[0])
+    folder = tmp_path / "runs" / run_id / "snapshots"
+    old = {p.name: p.read_bytes() for p in folder.glob("epoch_*.npz")}
+    assert sorted(old) == ["epoch_0000.npz", "epoch_0002.npz"]
+    store.save(SPEC, results[1], run_id=run_id)  # no snapshots: meta.json lists none
+    for name, content in old.items():  # the kill: meta.json replaced, the old files not yet deleted
+        (folder / name).write_bytes(content)
+    run = store.load(run_id)
+    assert run.meta["snapshot_epochs"] == [] and run.snapshots == {}
+    with zipfile.ZipFile(store.export(run_id, tmp_path / "out")) as archive:
+        assert not [name for name in archive.namelist() if "snapshots/" in name]
+
+
 def test_a_crash_while_saving_a_new_run_leaves_nothing(tmp_path, results, monkeypatch):
     store = RunStore(tmp_path)
     monkeypatch.setattr(runs, "_save_model", _half_written)

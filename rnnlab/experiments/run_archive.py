@@ -74,9 +74,8 @@ def _run_files(store, run_id: str) -> list[tuple[str, Path]]:
     folder = store.root / run_id
     names = [runs.SPEC_FILE, runs.META_FILE, runs.HISTORY_FILE, runs.MODEL_FILE, runs.DATA_FILE]
     files = [(name, folder / name) for name in names if (folder / name).is_file()]
-    snapshots = folder / runs.SNAPSHOT_DIR
-    if snapshots.is_dir():
-        files += [(f"{runs.SNAPSHOT_DIR}/{p.name}", p) for p in sorted(snapshots.glob("epoch_*.npz"))]
+    meta = json.loads((folder / runs.META_FILE).read_text()) if (folder / runs.META_FILE).is_file() else {}
+    files += [(f"{runs.SNAPSHOT_DIR}/{p.name}", p) for p in runs.snapshot_files(folder, meta)]
     return files
 
 
@@ -284,7 +283,7 @@ def _check_run_folder(folder: Path, run_id: str, name: str) -> None:
     try:
         if (folder / runs.DATA_FILE).is_file():
             runs.read_run_data(folder / runs.DATA_FILE)
-        runs.RunStore._load_snapshots(folder)
+        runs.RunStore._load_snapshots(folder, {})  # every snapshot member must read, listed or not
     except Exception as error:  # noqa: BLE001 - any reader's failure on a damaged member refuses the run
         raise fail("its data or snapshots could not be read", error) from None
     if (folder / runs.MODEL_FILE).is_file():
@@ -307,7 +306,8 @@ def _digest(folder: Path) -> dict[str, str]:
     for relative in (runs.SPEC_FILE, runs.META_FILE, runs.HISTORY_FILE, runs.MODEL_FILE, runs.DATA_FILE):
         if (folder / relative).is_file():
             out[relative] = _sha256(folder / relative)
-    for path in sorted((folder / runs.SNAPSHOT_DIR).glob("epoch_*.npz")):
+    meta = json.loads((folder / runs.META_FILE).read_text()) if (folder / runs.META_FILE).is_file() else {}
+    for path in runs.snapshot_files(folder, meta):
         out[f"{runs.SNAPSHOT_DIR}/{path.name}"] = _sha256(path)
     return out
 

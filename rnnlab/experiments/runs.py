@@ -97,6 +97,16 @@ class Run:
         return ImportedOrigin.from_meta(self.meta.get("imported"))
 
 
+def snapshot_files(folder: Path, meta: dict) -> list[Path]:
+    """A run folder and its meta.json -> the snapshot files of the run: those meta's "snapshot_epochs" lists (meta is
+    written last: a re-save killed after it leaves older files that are not the run's), else every epoch_*.npz."""
+    found = sorted((folder / SNAPSHOT_DIR).glob("epoch_*.npz")) if (folder / SNAPSHOT_DIR).is_dir() else []
+    listed = meta.get("snapshot_epochs")
+    if not isinstance(listed, list):
+        return found
+    return [path for path in found if int(path.stem.split("_")[1]) in {e for e in listed if isinstance(e, int)}]
+
+
 def new_run_id(spec: ExperimentSpec, now: _dt.datetime | None = None) -> str:
     """-> 'YYYYmmdd-HHMMSS-mmm-<spec hash>': UTC time to the millisecond, then 8 hex digits of the spec."""
     now = now or _dt.datetime.now(_dt.timezone.utc)
@@ -373,19 +383,16 @@ class RunStore:
                 ) from None
         data = read_run_data(folder / DATA_FILE) if load_data and (folder / DATA_FILE).is_file() else None
         return Run(run_id=run_id, path=folder, spec=spec, history=history, model=model,
-                   snapshots=self._load_snapshots(folder), meta=meta, data=data)
+                   snapshots=self._load_snapshots(folder, meta), meta=meta, data=data)
 
     @staticmethod
-    def _load_snapshots(folder: Path) -> dict:
-        directory = folder / SNAPSHOT_DIR
-        if not directory.is_dir():
-            return {}
+    def _load_snapshots(folder: Path, meta: dict) -> dict:
         try:
             from rnnlab.probes import Trace
         except ImportError:
             Trace = None
         snapshots = {}
-        for path in sorted(directory.glob("epoch_*.npz")):
+        for path in snapshot_files(folder, meta):
             epoch = int(path.stem.split("_")[1])
             if Trace is not None:
                 snapshots[epoch] = Trace.load(path)
