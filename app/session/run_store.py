@@ -157,15 +157,16 @@ def open_linked_run() -> None:
 
 
 def link_to(run, page_url: str | None) -> str | None:
-    """The link that reopens a saved run on this server, on the page the user is on:
-    ``<scheme>://<host>/<page>?run=<store id>`` from that page's address, without its other parameters (the run
-    brings its experiment), so it stays short enough to read out. None until the run is saved; a relative link
-    when the address is unknown."""
-    from urllib.parse import urlsplit
+    """The link that reopens a saved run on this server, on the page the user is on, with the view choices of its
+    address (state.VIEW_PARAMS: colour by, sample, units, ...): ``<scheme>://<host>/<page>?<view>&run=<store id>``.
+    The experiment's parameters stay out (the run brings its own), so it stays short enough to read out. None
+    until the run is saved; a relative link when the address is unknown."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
 
     if not getattr(run, "store_id", None):
         return None
     parts = urlsplit(page_url or "")
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     page = parts.path.strip("/") if origin else ""
-    return f"{origin}/{page}?run={run.store_id}" if page else f"{origin}/?run={run.store_id}"
+    views = [(k, v) for k, v in parse_qsl(parts.query) if k in state.VIEW_PARAMS]
+    return f"{origin}/{page}?{urlencode([*views, ('run', run.store_id)])}"

@@ -40,15 +40,17 @@ def test_a_saved_runs_link_opens_the_trained_model_in_a_fresh_session(tmp_path, 
     np.testing.assert_allclose(array(loss["y"]), saved.history["loss"].to_numpy(), rtol=1e-6)
 
 
-def test_a_runs_link_opens_the_page_it_was_shared_from_and_nothing_else():
-    """Short enough to read out: the page the teacher is on and the run id, no experiment parameters (the run
-    brings its own); relative where the address is unknown (AppTest)."""
+def test_a_runs_link_opens_the_page_it_was_shared_from_with_its_view_and_nothing_else():
+    """Short enough to read out: the page the teacher is on, its view choices (the States page coloured by label)
+    and the run id, no experiment parameters (the run brings its own); relative where the address is unknown."""
     from types import SimpleNamespace
 
     from app.session.run_store import link_to
 
     run = SimpleNamespace(store_id="20261203-1")
     assert link_to(run, "http://10.0.0.5:8501/train?seed=1&l0.n_units=8") == "http://10.0.0.5:8501/train?run=20261203-1"
+    assert (link_to(run, "http://h:8501/states?seed=1&st_colour=label&present=1&st_sample=3")
+            == "http://h:8501/states?st_colour=label&st_sample=3&run=20261203-1")
     assert link_to(run, "http://10.0.0.5:8501/") == "http://10.0.0.5:8501/?run=20261203-1"
     assert link_to(run, None) == "/?run=20261203-1"
     assert link_to(SimpleNamespace(store_id=None), "http://h/train") is None
